@@ -1,0 +1,111 @@
+"""Baking helpers shared by the template's tests: render a project, then check it.
+
+A baked project is rendered once per answer set and cached for the whole session; the checks
+(ruff, the project's own test suite) run on that one copy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cookiecutter.main import cookiecutter
+
+TEMPLATE = Path(__file__).resolve().parents[1]
+DEFAULTS: dict[str, object] = {
+    key: value[0] if isinstance(value, list) else value
+    for key, value in json.loads((TEMPLATE / "cookiecutter.json").read_text()).items()
+    if not key.startswith("_")
+}
+JINJA_LEFTOVER = re.compile(r"\{\{-? *cookiecutter|\{%|%\}")
+PYENV_ROOT = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+
+
+@dataclass
+class BakedProject:
+    path: Path
+    answers: dict[str, object]
+    notes: list[str] = field(default_factory=list)
+
+    def exists(self, relative: str) -> bool:
+        return (self.path / relative).exists()
+
+    def read(self, relative: str) -> str:
+        return (self.path / relative).read_text(encoding="utf-8")
+
+    def files(self) -> list[Path]:
+        ignored = {".venv", ".pytest_cache", ".ruff_cache", "__pycache__", ".git"}
+        return sorted(
+            p
+            for p in self.path.rglob("*")
+            if p.is_file() and not ignored.intersection(p.relative_to(self.path).parts)
+        )
+
+    def relative_files(self) -> set[str]:
+        return {str(p.relative_to(self.path)) for p in self.files()}
+
+    def run(self, *command: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            command,
+            cwd=self.path,
+            env=project_environment(str(self.answers["python_version"])),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+
+def answers_with(**overrides: object) -> dict[str, object]:
+    unknown = set(overrides) - set(DEFAULTS)
+    if unknown:
+        raise KeyError(f"not a prompt in cookiecutter.json: {sorted(unknown)}")
+    return {**DEFAULTS, "run_setup": False, **overrides}
+
+
+def bake(output_dir: Path, **overrides: object) -> BakedProject:
+    answers = answers_with(**overrides)
+    path = cookiecutter(
+        str(TEMPLATE),
+        no_input=True,
+        extra_context=answers,
+        output_dir=str(output_dir),
+        overwrite_if_exists=False,
+    )
+    rendered = {**answers, "project_slug": Path(path).name}
+    return BakedProject(Path(path), rendered)
+
+
+def project_environment(python_version: str) -> dict[str, str]:
+    """uv for a baked project: never download Python, find pyenv's versions on PATH."""
+    environ = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    environ["UV_PYTHON_DOWNLOADS"] = "never"
+    environ.pop("UV_PROJECT_ENVIRONMENT", None)
+    candidates = sorted((PYENV_ROOT / "versions").glob(f"{python_version}.*"))
+    if candidates:
+        environ["PATH"] = f"{candidates[-1] / 'bin'}{os.pathsep}{environ['PATH']}"
+    return environ
+
+
+def leftover_jinja(project: BakedProject) -> list[str]:
+    found = []
+    for path in project.files():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        if path.parent.name == "workflows":
+            # GitHub expressions ${{ ... }} are meant to survive rendering.
+            text = re.sub(r"\$\{\{.*?\}\}", "", text)
+        if JINJA_LEFTOVER.search(text):
+            found.append(str(path.relative_to(project.path)))
+    return found
+
+
+def uv_available() -> bool:
+    return shutil.which("uv") is not None

@@ -1,0 +1,41 @@
+"""Which files each answer owns: the oracle the bake tests compare the hook's pruning with."""
+
+from __future__ import annotations
+
+DEPLOY_TARGET_FILES = {
+    "livekit-cloud": ["livekit.toml"],
+    "docker": ["compose.yaml"],
+    "kubernetes": ["deploy/kubernetes/kustomization.yaml"],
+    "render": ["render.yaml"],
+    "railway": ["railway.json"],
+    "aws-ecs": ["deploy/aws-ecs/cloudformation.yaml"],
+}
+
+
+def package_dir(answers: dict[str, object]) -> str:
+    return "src/" + str(answers["project_slug"]).replace("-", "_")
+
+
+def owned_paths(answers: dict[str, object]) -> dict[str, bool]:
+    """Path -> whether these answers must produce it."""
+    pkg = package_dir(answers)
+    whisper = answers["stt"] == "faster-whisper"
+    expected = {
+        f"{pkg}/local_stt.py": whisper,
+        "tests/unit/test_local_stt.py": whisper,
+        f"{pkg}/text_turn_detector.py": answers["turn_detection"] == "text-model",
+        "tests/unit/test_text_turn_detector.py": answers["turn_detection"] == "text-model",
+        f"{pkg}/tools.py": bool(answers["use_tool_calling"]),
+        "tests/unit/test_tools.py": bool(answers["use_tool_calling"]),
+        f"{pkg}/knowledge/__init__.py": bool(answers["use_rag"]),
+        "tests/unit/test_knowledge.py": bool(answers["use_rag"]),
+        f"{pkg}/team/__init__.py": bool(answers["use_multi_agent"]),
+        "tests/unit/test_team.py": bool(answers["use_multi_agent"]),
+        f"{pkg}/telephony/__init__.py": bool(answers["use_sip"]),
+        "tests/unit/test_telephony.py": bool(answers["use_sip"]),
+        "LICENSE": answers["license"] != "proprietary",
+    }
+    for target, paths in DEPLOY_TARGET_FILES.items():
+        for path in paths:
+            expected[path] = answers["deploy_target"] == target
+    return expected

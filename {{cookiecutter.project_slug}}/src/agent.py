@@ -1,0 +1,72 @@
+"""Entry point: the worker, its per-process setup and the session for each call.
+
+- `uv run python src/agent.py console`: talk to the agent in this terminal.
+- `uv run python src/agent.py dev`: a worker against LIVEKIT_URL with debug logs.
+- `uv run python src/agent.py start`: the production worker (JSON logs, drains on SIGTERM).
+- `uv run python -m livekit.agents start src/agent.py`: the same through livekit's current CLI.
+- `uv run python -m livekit.agents download-files`: fetch model files before the first run.
+"""
+
+import sys
+import warnings
+
+from livekit.agents import AgentServer, AgentSession, JobContext, JobProcess, cli
+
+from {{ cookiecutter.__package }} import providers, settings
+from {{ cookiecutter.__package }}.assistant import Assistant
+from {{ cookiecutter.__package }}.observability import log_turn_metrics, log_usage_at_shutdown
+
+{%- if cookiecutter.agent_name %}
+
+# Explicit dispatch: rooms get this agent only when a dispatch names it (see README).
+AGENT_NAME = "{{ cookiecutter.agent_name }}"
+{%- endif %}
+
+server = AgentServer()
+
+
+def prewarm(proc: JobProcess) -> None:
+    """Runs once per worker process, before it takes a job, so calls start without loading."""
+    proc.userdata["vad"] = providers.load_vad()
+
+
+server.setup_fnc = prewarm
+
+
+@server.rtc_session({% if cookiecutter.agent_name %}agent_name=AGENT_NAME{% endif %})
+async def entrypoint(ctx: JobContext) -> None:
+    ctx.log_context_fields = {"room": ctx.room.name}
+    config = settings.Settings.from_env()
+    session = AgentSession(
+        vad=ctx.proc.userdata["vad"],
+        stt=providers.build_stt(config),
+        llm=providers.build_llm(config),
+        tts=providers.build_tts(config),
+        turn_handling=providers.build_turn_handling(),
+    )
+    log_turn_metrics(session)
+    log_usage_at_shutdown(ctx, session)
+    await session.start(
+        agent=Assistant(),
+        room=ctx.room,
+{%- if cookiecutter.noise_cancellation != "none" %}
+        room_options=providers.build_room_options(),
+{%- endif %}
+    )
+
+
+def main() -> None:
+    settings.check_before_start(sys.argv)
+    # `python src/agent.py <command>` is livekit's older CLI; it still works in 1.8 but warns on
+    # every run. `python -m livekit.agents start` is the current form (used by the Dockerfile).
+    warnings.filterwarnings(
+        "ignore", message="the built-in Python CLI is deprecated", category=DeprecationWarning
+    )
+    cli.run_app(server)
+
+
+if __name__ == "__main__":
+    main()
+elif settings.launched_by_livekit_cli(sys.argv):
+    # `python -m livekit.agents start src/agent.py` imports this module instead of running it.
+    settings.check_before_start(sys.argv)

@@ -1,0 +1,42 @@
+"""Per-turn latency and a usage summary in the logs, so every run shows where time goes.
+
+In production (`start`) livekit logs JSON, and these fields arrive as JSON keys next to the
+room and job ids.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+
+from livekit.agents import AgentSession, ConversationItemAddedEvent, JobContext
+
+logger = logging.getLogger(__name__)
+
+# Seconds, from livekit's per-message MetricsReport.
+USER_TURN_METRICS = ("transcription_delay", "end_of_turn_delay", "on_user_turn_completed_delay")
+AGENT_TURN_METRICS = ("e2e_latency", "llm_node_ttft", "llm_node_ttfs", "tts_node_ttfb")
+
+
+def turn_metrics(event: ConversationItemAddedEvent) -> dict[str, float]:
+    """The latency figures of one user or agent message, rounded to milliseconds."""
+    item = event.item
+    if item.type != "message":
+        return {}
+    keys = USER_TURN_METRICS if item.role == "user" else AGENT_TURN_METRICS
+    return {key: round(item.metrics[key], 3) for key in keys if item.metrics.get(key) is not None}
+
+
+def log_turn_metrics(session: AgentSession) -> None:
+    @session.on("conversation_item_added")
+    def _on_item_added(event: ConversationItemAddedEvent) -> None:
+        if figures := turn_metrics(event):
+            logger.info("%s turn latency", event.item.role, extra=figures)
+
+
+def log_usage_at_shutdown(ctx: JobContext, session: AgentSession) -> None:
+    async def _log_usage() -> None:
+        usage = [asdict(model_usage) for model_usage in session.usage.model_usage]
+        logger.info("session usage", extra={"model_usage": usage})
+
+    ctx.add_shutdown_callback(_log_usage)

@@ -1,0 +1,116 @@
+{%- set plugins = cookiecutter.model_access == "plugins" -%}
+{%- set openai_plugin = plugins and (cookiecutter.stt == "openai" or cookiecutter.llm in ["openai-gpt-4.1-mini", "openai-gpt-4o", "ollama"] or cookiecutter.tts == "openai") -%}
+"""The one place that turns settings into models: switching a provider is an edit here.
+
+{% if plugins -%}
+Each model is the provider's own plugin and reads the provider's API key from the environment.
+{%- else -%}
+Every model is served by LiveKit Inference, paid for with LIVEKIT_API_KEY/LIVEKIT_API_SECRET.
+{%- endif %}
+"""
+
+from __future__ import annotations
+
+from livekit.agents import TurnHandlingOptions{% if not plugins or cookiecutter.turn_detection == "audio-model" %}, inference{% endif %}, llm,{% if cookiecutter.noise_cancellation != 'none' %} room_io,{% endif %} stt, tts, vad
+{%- set plugin_names = ["silero"] -%}
+{%- if plugins -%}
+{%- if cookiecutter.stt in ["deepgram", "assemblyai"] %}{% set _ = plugin_names.append(cookiecutter.stt) %}{% endif -%}
+{%- if openai_plugin %}{% set _ = plugin_names.append("openai") %}{% endif -%}
+{%- if cookiecutter.llm == "anthropic-claude" %}{% set _ = plugin_names.append("anthropic") %}{% endif -%}
+{%- if cookiecutter.llm == "groq-llama-3.3-70b" %}{% set _ = plugin_names.append("groq") %}{% endif -%}
+{%- if cookiecutter.tts in ["cartesia", "elevenlabs"] %}{% set _ = plugin_names.append(cookiecutter.tts) %}{% endif -%}
+{%- endif -%}
+{%- if cookiecutter.noise_cancellation != "none" %}{% set _ = plugin_names.append("noise_cancellation") %}{% endif %}
+from livekit.plugins import {{ plugin_names | sort | join(", ") }}
+
+{% if cookiecutter.stt == "faster-whisper" -%}
+from .local_stt import LocalWhisperSTT
+{% endif -%}
+from .settings import Settings
+{%- if cookiecutter.turn_detection == "text-model" %}
+from .text_turn_detector import MultilingualModel
+{%- endif %}
+
+
+def load_vad() -> vad.VAD:
+    """Silero VAD; its model ships in the wheel. Loaded once per process in prewarm."""
+    return silero.VAD.load()
+
+
+def build_stt(settings: Settings) -> stt.STT:
+{%- if not plugins %}
+    return inference.STT(settings.stt_model, language=settings.stt_language)
+{%- elif cookiecutter.stt == "deepgram" %}
+    return deepgram.STT(model=settings.stt_model, language=settings.stt_language)
+{%- elif cookiecutter.stt == "assemblyai" %}
+    return assemblyai.STT(model=settings.stt_model)
+{%- elif cookiecutter.stt == "openai" %}
+    # A batch model: the session buffers each utterance with VAD before transcribing it.
+    return openai.STT(model=settings.stt_model, language=settings.stt_language)
+{%- else %}
+    return LocalWhisperSTT(model=settings.stt_model, language=settings.stt_language)
+{%- endif %}
+
+
+def build_llm(settings: Settings) -> llm.LLM:
+{%- if not plugins %}
+    return inference.LLM(settings.llm_model)
+{%- elif cookiecutter.llm in ["openai-gpt-4.1-mini", "openai-gpt-4o"] %}
+    return openai.LLM(model=settings.llm_model)
+{%- elif cookiecutter.llm == "anthropic-claude" %}
+    return anthropic.LLM(model=settings.llm_model)
+{%- elif cookiecutter.llm == "groq-llama-3.3-70b" %}
+    return groq.LLM(model=settings.llm_model)
+{%- else %}
+    return openai.LLM.with_ollama(model=settings.llm_model, base_url=settings.ollama_base_url)
+{%- endif %}
+
+
+def build_tts(settings: Settings) -> tts.TTS:
+{%- if not plugins %}
+    return inference.TTS(settings.tts_model, voice=settings.tts_voice)
+{%- elif cookiecutter.tts == "cartesia" %}
+    return cartesia.TTS(model=settings.tts_model, voice=settings.tts_voice)
+{%- elif cookiecutter.tts == "elevenlabs" %}
+    return elevenlabs.TTS(model=settings.tts_model, voice_id=settings.tts_voice)
+{%- else %}
+    return openai.TTS(model=settings.tts_model, voice=settings.tts_voice)
+{%- endif %}
+
+
+def build_turn_handling() -> TurnHandlingOptions:
+    """Turn detection, interruptions and preemptive generation in one place.
+
+    Preemptive generation starts the LLM (and TTS) on the final transcript while the
+    end-of-turn decision is still pending, which hides most of the LLM's first-token time.
+    """
+    return TurnHandlingOptions(
+{%- if cookiecutter.turn_detection == "audio-model" %}
+        # LiveKit's audio end-of-turn model; its weights ship in livekit-local-inference.
+        turn_detection=inference.TurnDetector(),
+{%- elif cookiecutter.turn_detection == "text-model" %}
+        # The multilingual text model reads the transcript; `download-files` fetches it.
+        turn_detection=MultilingualModel(),
+{%- elif cookiecutter.turn_detection == "vad" %}
+        # Silence alone ends the turn: simple and language-independent, but it cuts off
+        # users who pause mid-sentence more often than a model does.
+        turn_detection="vad",
+{%- else %}
+        # The STT provider's endpointing decides when the user has finished.
+        turn_detection="stt",
+{%- endif %}
+        interruption={"enabled": True, "min_duration": 0.5, "resume_false_interruption": True},
+        preemptive_generation={"enabled": True, "preemptive_tts": True},
+    )
+
+
+{%- if cookiecutter.noise_cancellation != "none" %}
+
+
+def build_room_options() -> room_io.RoomOptions:
+    # Noise cancellation runs on LiveKit Cloud's media servers; a self-hosted server rejects it.
+    noise_filter = noise_cancellation.{{ {"bvc": "BVC", "bvc-telephony": "BVCTelephony", "nc": "NC"}[cookiecutter.noise_cancellation] }}()
+    return room_io.RoomOptions(
+        audio_input=room_io.AudioInputOptions(noise_cancellation=noise_filter)
+    )
+{%- endif %}

@@ -1,0 +1,158 @@
+{%- set plugins = cookiecutter.model_access == "plugins" -%}
+{%- set models = cookiecutter._models[cookiecutter.model_access] -%}
+"""Settings read from the environment (and `.env.local`), checked before the worker starts.
+
+A missing key stops the process with one message that lists every missing variable, what it
+is for and where to get it, instead of a crash inside the first call.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+# Relative to the working directory: every command runs from the project root.
+ENV_FILE = Path(".env.local")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    name: str
+    purpose: str
+    source: str
+
+
+LIVEKIT_CLOUD_KEYS = "LiveKit Cloud -> your project -> Settings -> API Keys"
+
+LIVEKIT_SERVER = (
+    Requirement("LIVEKIT_URL", "the LiveKit server the worker registers with", LIVEKIT_CLOUD_KEYS),
+    Requirement("LIVEKIT_API_KEY", "authenticates the worker", LIVEKIT_CLOUD_KEYS),
+    Requirement("LIVEKIT_API_SECRET", "authenticates the worker", LIVEKIT_CLOUD_KEYS),
+)
+
+{%- if not plugins %}
+INFERENCE_BILLING = "pays for STT, LLM and TTS through LiveKit Inference"
+{% endif %}
+# Keys the models need; `console` needs these and nothing else.
+PROVIDER_KEYS = (
+{%- if not plugins %}
+    Requirement("LIVEKIT_API_KEY", INFERENCE_BILLING, LIVEKIT_CLOUD_KEYS),
+    Requirement("LIVEKIT_API_SECRET", INFERENCE_BILLING, LIVEKIT_CLOUD_KEYS),
+{%- else %}
+{%- if cookiecutter.stt == "deepgram" %}
+    Requirement("DEEPGRAM_API_KEY", "Deepgram speech-to-text", "https://console.deepgram.com"),
+{%- elif cookiecutter.stt == "assemblyai" %}
+    Requirement(
+        "ASSEMBLYAI_API_KEY",
+        "AssemblyAI speech-to-text",
+        "https://www.assemblyai.com/app/api-keys",
+    ),
+{%- endif %}
+{%- if cookiecutter.stt == "openai" or cookiecutter.llm in ["openai-gpt-4.1-mini", "openai-gpt-4o"] or cookiecutter.tts == "openai" %}
+    Requirement("OPENAI_API_KEY", "OpenAI models", "https://platform.openai.com/api-keys"),
+{%- endif %}
+{%- if cookiecutter.llm == "anthropic-claude" %}
+    Requirement(
+        "ANTHROPIC_API_KEY", "Anthropic Claude", "https://console.anthropic.com/settings/keys"
+    ),
+{%- elif cookiecutter.llm == "groq-llama-3.3-70b" %}
+    Requirement("GROQ_API_KEY", "Groq-hosted Llama", "https://console.groq.com/keys"),
+{%- endif %}
+{%- if cookiecutter.tts == "cartesia" %}
+    Requirement("CARTESIA_API_KEY", "Cartesia text-to-speech", "https://play.cartesia.ai/keys"),
+{%- elif cookiecutter.tts == "elevenlabs" %}
+    Requirement(
+        "ELEVEN_API_KEY",
+        "ElevenLabs text-to-speech",
+        "https://elevenlabs.io/app/settings/api-keys",
+    ),
+{%- endif %}
+{%- endif %}
+)
+
+# Commands that register a worker; `console` runs in-process. Others need no settings.
+SERVER_COMMANDS = frozenset({"dev", "start", "connect"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Model choices. Change a model or voice here or through the environment, not in code."""
+
+    stt_model: str = "{{ models.stt[cookiecutter.stt] }}"
+    stt_language: str = "en"
+    llm_model: str = "{{ models.llm[cookiecutter.llm] }}"
+{%- if cookiecutter.llm == "ollama" %}
+    ollama_base_url: str = "http://localhost:11434/v1"
+{%- endif %}
+    tts_model: str = "{{ models.tts[cookiecutter.tts] }}"
+    tts_voice: str = "{{ cookiecutter._voices[cookiecutter.tts] }}"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        defaults = cls()
+        return cls(
+            stt_model=environ.get("STT_MODEL") or defaults.stt_model,
+            stt_language=environ.get("STT_LANGUAGE") or defaults.stt_language,
+            llm_model=environ.get("LLM_MODEL") or defaults.llm_model,
+{%- if cookiecutter.llm == "ollama" %}
+            ollama_base_url=environ.get("OLLAMA_BASE_URL") or defaults.ollama_base_url,
+{%- endif %}
+            tts_model=environ.get("TTS_MODEL") or defaults.tts_model,
+            tts_voice=environ.get("TTS_VOICE") or defaults.tts_voice,
+        )
+
+
+def load_env_file(path: Path = ENV_FILE) -> None:
+    """Read `.env.local` if present; real environment variables win."""
+    load_dotenv(path, override=False)
+
+
+def requirements_for(command: str) -> tuple[Requirement, ...]:
+    if command == "console":
+        needed = PROVIDER_KEYS
+    elif command in SERVER_COMMANDS:
+        needed = LIVEKIT_SERVER + PROVIDER_KEYS
+    else:
+        return ()
+    unique = {requirement.name: requirement for requirement in needed}
+    return tuple(unique.values())
+
+
+def missing_for(command: str, environ: Mapping[str, str] = os.environ) -> list[Requirement]:
+    return [r for r in requirements_for(command) if not environ.get(r.name, "").strip()]
+
+
+def describe_missing(command: str, missing: list[Requirement]) -> str:
+    width = max(len(r.name) for r in missing)
+    lines = [f"Cannot run `{command}`: these settings are missing or empty:"]
+    lines += [f"  {r.name:<{width}}  {r.purpose} (from {r.source})" for r in missing]
+    lines.append(f"Set them in the environment or in {ENV_FILE.name} (copy .env.example).")
+    return "\n".join(lines)
+
+
+def exit_if_missing(command: str, environ: Mapping[str, str] = os.environ) -> None:
+    """Stop with exit code 2 and a readable message when `command` lacks settings."""
+    if missing := missing_for(command, environ):
+        print(describe_missing(command, missing), file=sys.stderr)
+        raise SystemExit(2)
+
+
+def command_from_argv(argv: list[str]) -> str:
+    """The agent command in `agent.py console --text` or `-m livekit.agents start agent.py`."""
+    return next((arg for arg in argv[1:] if arg == "console" or arg in SERVER_COMMANDS), "")
+
+
+def launched_by_livekit_cli(argv: list[str]) -> bool:
+    """True under `python -m livekit.agents ...`, which imports agent.py rather than running it."""
+    return Path(argv[0]).parts[-3:] == ("livekit", "agents", "__main__.py")
+
+
+def check_before_start(argv: list[str]) -> None:
+    """Load `.env.local`, then stop before the CLI starts if the command lacks settings."""
+    load_env_file()
+    exit_if_missing(command_from_argv(argv))

@@ -1,0 +1,20 @@
+"""The multilingual text end-of-turn model from livekit-plugins-turn-detector.
+
+Upstream deprecated this plugin in favour of `inference.TurnDetector` (an audio model). It is
+kept because this project chose a text model: it reads the transcript, which helps with long
+pauses inside sentences. Only the plugin's own import-time DeprecationWarning is silenced,
+so any other deprecation in livekit still shows. Its model files come from the model hub:
+run `uv run python -m livekit.agents download-files` once (the Dockerfile does it at build).
+"""
+
+import warnings
+
+with warnings.catch_warnings():
+    warnings.filterwarnings(
+        "ignore",
+        message="`livekit.plugins.turn_detector` is deprecated",
+        category=DeprecationWarning,
+    )
+    from livekit.plugins.turn_detector.multilingual import MultilingualModel
+
+__all__ = ["MultilingualModel"]
