@@ -85,6 +85,12 @@ def remove_multi_agent_files():
         remove(f"{PACKAGE}/team", "tests/unit/test_team.py")
 
 
+def remove_single_agent_files():
+    # With a team, the greeter and specialists replace the single assistant.
+    if ANSWERS["use_multi_agent"]:
+        remove(f"{PACKAGE}/assistant.py", "tests/unit/test_assistant.py")
+
+
 def remove_sip_files():
     if not ANSWERS["use_sip"]:
         remove(f"{PACKAGE}/telephony", "telephony", "tests/unit/test_telephony.py")
@@ -174,6 +180,7 @@ def main():
     remove_tool_calling_files()
     remove_rag_files()
     remove_multi_agent_files()
+    remove_single_agent_files()
     remove_sip_files()
     remove_userdata_module()
     remove_other_deploy_targets()

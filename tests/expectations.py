@@ -31,6 +31,11 @@ def owned_paths(answers: dict[str, object]) -> dict[str, bool]:
         "tests/unit/test_knowledge.py": bool(answers["use_rag"]),
         f"{pkg}/team/__init__.py": bool(answers["use_multi_agent"]),
         "tests/unit/test_team.py": bool(answers["use_multi_agent"]),
+        f"{pkg}/assistant.py": not answers["use_multi_agent"],
+        "tests/unit/test_assistant.py": not answers["use_multi_agent"],
+        f"{pkg}/userdata.py": bool(
+            answers["use_tool_calling"] or answers["use_multi_agent"] or answers["use_sip"]
+        ),
         f"{pkg}/telephony/__init__.py": bool(answers["use_sip"]),
         "tests/unit/test_telephony.py": bool(answers["use_sip"]),
         "LICENSE": answers["license"] != "proprietary",

@@ -13,8 +13,16 @@ import warnings
 from livekit.agents import AgentServer, AgentSession, JobContext, JobProcess, cli
 
 from {{ cookiecutter.__package }} import providers, settings
+{%- if not cookiecutter.use_multi_agent %}
 from {{ cookiecutter.__package }}.assistant import Assistant
+{%- endif %}
 from {{ cookiecutter.__package }}.observability import log_turn_metrics, log_usage_at_shutdown
+{%- if cookiecutter.use_multi_agent %}
+from {{ cookiecutter.__package }}.team import Greeter
+{%- endif %}
+{%- if cookiecutter.use_tool_calling or cookiecutter.use_multi_agent or cookiecutter.use_sip %}
+from {{ cookiecutter.__package }}.userdata import UserData
+{%- endif %}
 
 {%- if cookiecutter.agent_name %}
 
@@ -37,7 +45,10 @@ server.setup_fnc = prewarm
 async def entrypoint(ctx: JobContext) -> None:
     ctx.log_context_fields = {"room": ctx.room.name}
     config = settings.Settings.from_env()
-    session = AgentSession(
+    session = AgentSession{% if cookiecutter.use_tool_calling or cookiecutter.use_multi_agent or cookiecutter.use_sip %}[UserData]{% endif %}(
+{%- if cookiecutter.use_tool_calling or cookiecutter.use_multi_agent or cookiecutter.use_sip %}
+        userdata=UserData(),
+{%- endif %}
         vad=ctx.proc.userdata["vad"],
         stt=providers.build_stt(config),
         llm=providers.build_llm(config),
@@ -47,7 +58,7 @@ async def entrypoint(ctx: JobContext) -> None:
     log_turn_metrics(session)
     log_usage_at_shutdown(ctx, session)
     await session.start(
-        agent=Assistant(),
+        agent={% if cookiecutter.use_multi_agent %}Greeter(){% else %}Assistant(){% endif %},
         room=ctx.room,
 {%- if cookiecutter.noise_cancellation != "none" %}
         room_options=providers.build_room_options(),

@@ -1,15 +1,38 @@
-"""The agent the caller talks to: its instructions and how it opens the conversation."""
+"""The agent the caller talks to: its instructions, tools and how it opens the conversation."""
 
 from livekit.agents import Agent
-
+{% if cookiecutter.use_rag %}
+from .knowledge import search_knowledge_base
+{%- endif %}
 from .prompts import load_prompt
+{%- if cookiecutter.use_sip %}
+from .telephony import CALL_CONTROL_TOOLS
+{%- endif %}
+{%- if cookiecutter.use_tool_calling %}
+from .tools import TOOLS
+{%- endif %}
 
 GREETING_INSTRUCTIONS = "Greet the user in one short sentence and offer your help."
 
 
 class Assistant(Agent):
     def __init__(self) -> None:
-        super().__init__(instructions=load_prompt("assistant"))
+        super().__init__(
+            instructions=load_prompt("assistant"),
+{%- if cookiecutter.use_tool_calling or cookiecutter.use_rag or cookiecutter.use_sip %}
+            tools=[
+{%- if cookiecutter.use_tool_calling %}
+                *TOOLS,
+{%- endif %}
+{%- if cookiecutter.use_rag %}
+                search_knowledge_base,
+{%- endif %}
+{%- if cookiecutter.use_sip %}
+                *CALL_CONTROL_TOOLS,
+{%- endif %}
+            ],
+{%- endif %}
+        )
 
     async def on_enter(self) -> None:
         self.session.generate_reply(instructions=GREETING_INSTRUCTIONS)

@@ -29,16 +29,15 @@ async def test_offers_help_when_greeted(judge) -> None:
     async with AgentSession(llm=providers.build_llm(settings.Settings.from_env())) as session:
         await session.start(Assistant())
         result = await session.run(user_input="Hello")
-    await result.expect.next_event().is_message(role="assistant").judge(
-        judge, intent="Greets the user briefly and offers to help."
-    )
+    reply = result.expect.next_event().is_message(role="assistant")
+    await reply.judge(judge, intent="Greets the user briefly and offers to help.")
 
 
 async def test_admits_what_it_does_not_know(judge) -> None:
     async with AgentSession(llm=providers.build_llm(settings.Settings.from_env())) as session:
         await session.start(Assistant())
         result = await session.run(user_input="What is my account balance?")
-    await result.expect.next_event().is_message(role="assistant").judge(
-        judge,
-        intent="Does not invent a balance; says it cannot know it or asks how to look it up.",
+    reply = result.expect.next_event().is_message(role="assistant")
+    await reply.judge(
+        judge, intent="Does not invent a balance; says it cannot know it or asks how to look it up."
     )

@@ -2,9 +2,9 @@
 
 from livekit.agents import AgentSession
 
-from tests.scripted_llm import Reply, ScriptedLLM
 from {{ cookiecutter.__package }}.assistant import GREETING_INSTRUCTIONS, Assistant
 from {{ cookiecutter.__package }}.prompts import load_prompt
+from tests.scripted_llm import Reply, ScriptedLLM
 
 
 async def test_greets_the_user_on_start() -> None:
@@ -21,9 +21,7 @@ async def test_greets_the_user_on_start() -> None:
 
 
 async def test_answers_a_user_turn_with_its_instructions_in_force() -> None:
-    model = ScriptedLLM(
-        [Reply("Hello! How can I help?"), Reply("We open at nine in the morning.")]
-    )
+    model = ScriptedLLM([Reply("Hello! How can I help?"), Reply("We open at nine in the morning.")])
     async with AgentSession(llm=model) as session:
         await session.start(Assistant())
         result = await session.run(user_input="When do you open?")

@@ -1,0 +1,31 @@
+"""State shared by every agent and tool during one call (`RunContext[UserData].userdata`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+{%- if cookiecutter.use_multi_agent %}
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from livekit.agents import Agent
+{%- endif %}
+
+
+@dataclass
+class UserData:
+{%- if cookiecutter.use_tool_calling %}
+    # Preferences the caller stated during the call, e.g. {"units": "metric"}.
+    preferences: dict[str, str] = field(default_factory=dict)
+{%- endif %}
+{%- if cookiecutter.use_multi_agent %}
+    caller_name: str | None = None
+    account_id: str | None = None
+    # Agents created so far in this call, by name, so a handoff back reuses the same instance.
+    agents: dict[str, Agent] = field(default_factory=dict)
+    previous_agent: Agent | None = None
+{%- endif %}
+{%- if cookiecutter.use_sip %}
+    # Set for phone calls: the caller's (inbound) or callee's (outbound) number.
+    phone_number: str | None = None
+    outbound: bool = False
+{%- endif %}
