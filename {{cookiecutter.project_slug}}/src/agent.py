@@ -36,6 +36,9 @@ server = AgentServer()
 def prewarm(proc: JobProcess) -> None:
     """Runs once per worker process, before it takes a job, so calls start without loading."""
     proc.userdata["vad"] = providers.load_vad()
+{%- if cookiecutter.stt == "faster-whisper" %}
+    providers.preload_stt(settings.Settings.from_env())
+{%- endif %}
 
 
 server.setup_fnc = prewarm

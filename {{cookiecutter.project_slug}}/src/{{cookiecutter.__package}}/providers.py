@@ -24,7 +24,7 @@ from livekit.agents import TurnHandlingOptions{% if not plugins or cookiecutter.
 from livekit.plugins import {{ plugin_names | sort | join(", ") }}
 
 {% if cookiecutter.stt == "faster-whisper" -%}
-from .local_stt import LocalWhisperSTT
+from .local_stt import LocalWhisperSTT, load_whisper
 {% endif -%}
 from .settings import Settings
 {%- if cookiecutter.turn_detection == "text-model" %}
@@ -35,6 +35,15 @@ from .text_turn_detector import MultilingualModel
 def load_vad() -> vad.VAD:
     """Silero VAD; its model ships in the wheel. Loaded once per process in prewarm."""
     return silero.VAD.load()
+
+
+{%- if cookiecutter.stt == "faster-whisper" %}
+
+
+def preload_stt(settings: Settings) -> None:
+    """Load the Whisper weights in prewarm, so the first utterance does not wait for them."""
+    load_whisper(settings.stt_model)
+{%- endif %}
 
 
 def build_stt(settings: Settings) -> stt.STT:

@@ -10,7 +10,11 @@ import pytest
 from livekit.agents import AgentSession
 
 from {{ cookiecutter.__package }} import providers, settings
-from {{ cookiecutter.__package }}.assistant import Assistant
+{%- if cookiecutter.use_multi_agent %}
+from {{ cookiecutter.__package }}.team import Greeter as EntryAgent
+{%- else %}
+from {{ cookiecutter.__package }}.assistant import Assistant as EntryAgent
+{%- endif %}
 
 MISSING = [r.name for r in settings.PROVIDER_KEYS if not os.environ.get(r.name)]
 
@@ -27,7 +31,7 @@ def judge():
 
 async def test_offers_help_when_greeted(judge) -> None:
     async with AgentSession(llm=providers.build_llm(settings.Settings.from_env())) as session:
-        await session.start(Assistant())
+        await session.start(EntryAgent())
         result = await session.run(user_input="Hello")
     reply = result.expect.next_event().is_message(role="assistant")
     await reply.judge(judge, intent="Greets the user briefly and offers to help.")
@@ -35,7 +39,7 @@ async def test_offers_help_when_greeted(judge) -> None:
 
 async def test_admits_what_it_does_not_know(judge) -> None:
     async with AgentSession(llm=providers.build_llm(settings.Settings.from_env())) as session:
-        await session.start(Assistant())
+        await session.start(EntryAgent())
         result = await session.run(user_input="What is my account balance?")
     reply = result.expect.next_event().is_message(role="assistant")
     await reply.judge(
