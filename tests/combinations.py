@@ -17,7 +17,9 @@ CHOICES: dict[str, list[object]] = {
     for key, value in json.loads((TEMPLATE / "cookiecutter.json").read_text()).items()
     if isinstance(value, list) and not key.startswith("_")
 }
-BOOLEANS = [key for key, value in DEFAULTS.items() if isinstance(value, bool) and key != "run_setup"]
+BOOLEANS = [
+    key for key, value in DEFAULTS.items() if isinstance(value, bool) and key != "run_setup"
+]
 DIMENSIONS: dict[str, list[object]] = {
     **CHOICES,
     **{key: [True, False] for key in BOOLEANS},
@@ -34,8 +36,7 @@ INFERENCE_SERVES = {
 def is_valid(answers: dict[str, object]) -> bool:
     """Mirror of hooks/pre_gen_project.py; tests/test_hooks.py checks the two agree."""
     if answers.get("model_access") == "inference" and any(
-        slot in answers and answers[slot] not in served
-        for slot, served in INFERENCE_SERVES.items()
+        slot in answers and answers[slot] not in served for slot, served in INFERENCE_SERVES.items()
     ):
         return False
     if answers.get("turn_detection") == "stt" and answers.get("stt", "deepgram") not in {
@@ -88,9 +89,7 @@ def pairwise(dimensions: dict[str, list[object]] = DIMENSIONS) -> list[dict[str,
                 + covers_later(key, v, uncovered),
             )
             row[key] = best
-        newly = {
-            (a, row[a], b, row[b]) for a, b in itertools.combinations(keys, 2)
-        } & uncovered
+        newly = {(a, row[a], b, row[b]) for a, b in itertools.combinations(keys, 2)} & uncovered
         if not newly:  # pragma: no cover - a constraint left an unreachable pair
             break
         uncovered -= newly
