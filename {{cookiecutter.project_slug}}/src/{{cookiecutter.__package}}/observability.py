@@ -7,8 +7,6 @@ room and job ids.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
-
 from livekit.agents import AgentSession, ConversationItemAddedEvent, JobContext
 
 logger = logging.getLogger(__name__)
@@ -34,9 +32,13 @@ def log_turn_metrics(session: AgentSession) -> None:
             logger.info("%s turn latency", event.item.role, extra=figures)
 
 
+def usage_summary(session: AgentSession) -> list[dict[str, object]]:
+    """Tokens, characters and audio seconds per model, for cost tracking."""
+    return [model_usage.model_dump() for model_usage in session.usage.model_usage]
+
+
 def log_usage_at_shutdown(ctx: JobContext, session: AgentSession) -> None:
     async def _log_usage() -> None:
-        usage = [asdict(model_usage) for model_usage in session.usage.model_usage]
-        logger.info("session usage", extra={"model_usage": usage})
+        logger.info("session usage", extra={"model_usage": usage_summary(session)})
 
     ctx.add_shutdown_callback(_log_usage)

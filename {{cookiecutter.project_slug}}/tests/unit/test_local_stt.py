@@ -70,7 +70,7 @@ def test_missing_weights_give_a_clear_instruction(tmp_path: Path) -> None:
 
 
 def test_an_unknown_model_name_is_named_in_the_error() -> None:
-    with pytest.raises(WhisperModelUnavailableError, match="STT_MODEL='tiny.en-typo'"):
+    with pytest.raises(WhisperModelUnavailableError, match=r"STT_MODEL='tiny\.en-typo'"):
         load_whisper("tiny.en-typo")
 
 

@@ -1,6 +1,7 @@
-from livekit.agents import ConversationItemAddedEvent, llm
+from livekit.agents import Agent, AgentSession, ConversationItemAddedEvent, llm
 
-from {{ cookiecutter.__package }}.observability import turn_metrics
+from {{ cookiecutter.__package }}.observability import turn_metrics, usage_summary
+from tests.scripted_llm import Reply, ScriptedLLM
 
 
 def message_event(role: str, metrics: dict[str, float]) -> ConversationItemAddedEvent:
@@ -20,3 +21,15 @@ def test_user_turn_reports_endpointing_and_transcription_delays() -> None:
 
 def test_messages_without_metrics_report_nothing() -> None:
     assert turn_metrics(message_event("assistant", {})) == {}
+
+
+async def test_usage_summary_counts_the_llm_tokens_of_a_session() -> None:
+    model = ScriptedLLM([Reply("one two three")])
+    async with AgentSession(llm=model) as session:
+        await session.start(Agent(instructions="Be brief."))
+        await session.run(user_input="Count to three.")
+        summary = usage_summary(session)
+
+    llm_usage = next(entry for entry in summary if entry["model"] == "scripted")
+    assert llm_usage["input_tokens"] == 10
+    assert llm_usage["output_tokens"] == 3

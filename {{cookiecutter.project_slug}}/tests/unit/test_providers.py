@@ -1,7 +1,7 @@
 """The chosen plugins construct with the installed signatures (dummy keys, no network)."""
 
 import pytest
-from livekit.agents import AgentSession, llm, stt, tts, vad
+from livekit.agents import {% if cookiecutter.turn_detection != "text-model" %}AgentSession, {% endif %}llm, stt, tts, vad
 
 from {{ cookiecutter.__package }} import providers, settings
 from {{ cookiecutter.__package }}.settings import Settings

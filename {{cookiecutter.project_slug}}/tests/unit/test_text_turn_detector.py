@@ -7,6 +7,7 @@ so that test is skipped when they are not in the local cache (offline machines, 
 import warnings
 
 import pytest
+from huggingface_hub import try_to_load_from_cache
 from livekit.agents import Plugin
 from livekit.agents.testing import fake_job_context
 
@@ -29,11 +30,9 @@ def test_model_files_are_fetched_by_download_files() -> None:
 
 
 def model_files_present() -> bool:
-    try:
-        from huggingface_hub import try_to_load_from_cache
-    except ImportError:
-        return False
-    found = try_to_load_from_cache("livekit/turn-detector", "languages.json", revision="v0.4.1-intl")
+    found = try_to_load_from_cache(
+        "livekit/turn-detector", "languages.json", revision="v0.4.1-intl"
+    )
     return isinstance(found, str)
 
 
