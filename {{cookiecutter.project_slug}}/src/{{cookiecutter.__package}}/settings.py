@@ -152,7 +152,24 @@ def launched_by_livekit_cli(argv: list[str]) -> bool:
     return Path(argv[0]).parts[-3:] == ("livekit", "agents", "__main__.py")
 
 
+def exit_if_no_audio_library() -> None:
+    """livekit's console imports sounddevice, which needs PortAudio, even with `--text`."""
+    try:
+        import sounddevice  # noqa: F401
+    except (OSError, ImportError):
+        print(
+            "Cannot run `console`: the PortAudio library is missing. Install it with "
+            "`sudo apt-get install libportaudio2` (Debian/Ubuntu) or `brew install portaudio` "
+            "(macOS), then run the command again.",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
+
+
 def check_before_start(argv: list[str]) -> None:
-    """Load `.env.local`, then stop before the CLI starts if the command lacks settings."""
+    """Load `.env.local`, then stop before the CLI starts if the command cannot run."""
     load_env_file()
-    exit_if_missing(command_from_argv(argv))
+    command = command_from_argv(argv)
+    exit_if_missing(command)
+    if command == "console":
+        exit_if_no_audio_library()

@@ -1,3 +1,5 @@
+import sys
+
 import pytest
 
 from {{ cookiecutter.__package }} import settings
@@ -81,3 +83,15 @@ def test_command_is_read_from_argv(argv: list[str], command: str) -> None:
 def test_recognises_livekits_module_cli() -> None:
     assert settings.launched_by_livekit_cli(["/venv/site-packages/livekit/agents/__main__.py"])
     assert not settings.launched_by_livekit_cli(["src/agent.py"])
+
+
+def test_console_without_portaudio_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "sounddevice", None)  # makes `import sounddevice` fail
+
+    with pytest.raises(SystemExit) as stopped:
+        settings.exit_if_no_audio_library()
+
+    assert stopped.value.code == 2
+    assert "libportaudio2" in capsys.readouterr().err
