@@ -30,7 +30,7 @@ from {{ cookiecutter.__package }}.userdata import UserData
 AGENT_NAME = "{{ cookiecutter.agent_name }}"
 {%- endif %}
 
-server = AgentServer()
+server = AgentServer(drain_timeout=settings.drain_timeout())
 
 
 def prewarm(proc: JobProcess) -> None:
@@ -46,7 +46,7 @@ server.setup_fnc = prewarm
 
 @server.rtc_session({% if cookiecutter.agent_name %}agent_name=AGENT_NAME{% endif %})
 async def entrypoint(ctx: JobContext) -> None:
-    ctx.log_context_fields = {"room": ctx.room.name}
+    ctx.log_context_fields = {"room": ctx.room.name, "job_id": ctx.job.id}
     config = settings.Settings.from_env()
     session = AgentSession{% if cookiecutter.use_tool_calling or cookiecutter.use_multi_agent or cookiecutter.use_sip %}[UserData]{% endif %}(
 {%- if cookiecutter.use_tool_calling or cookiecutter.use_multi_agent or cookiecutter.use_sip %}

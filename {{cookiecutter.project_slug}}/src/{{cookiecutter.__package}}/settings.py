@@ -75,6 +75,10 @@ PROVIDER_KEYS = (
 {%- endif %}
 )
 
+# Seconds a worker that got SIGTERM keeps serving active calls before it exits. It stays under
+# the {{ cookiecutter.deploy_target }} shutdown grace period ({{ cookiecutter._shutdown_grace_seconds[cookiecutter.deploy_target] }} s); raise both together.
+DEFAULT_DRAIN_TIMEOUT_SECONDS = {{ cookiecutter._shutdown_grace_seconds[cookiecutter.deploy_target] - 10 }}
+
 # Commands that register a worker; `console` runs in-process. Others need no settings.
 SERVER_COMMANDS = frozenset({"dev", "start", "connect"})
 
@@ -105,6 +109,20 @@ class Settings:
             tts_model=environ.get("TTS_MODEL") or defaults.tts_model,
             tts_voice=environ.get("TTS_VOICE") or defaults.tts_voice,
         )
+
+
+def drain_timeout(environ: Mapping[str, str] = os.environ) -> int:
+    value = environ.get("DRAIN_TIMEOUT_SECONDS", "").strip()
+    if not value:
+        return DEFAULT_DRAIN_TIMEOUT_SECONDS
+    if not value.isdigit():
+        print(
+            f"DRAIN_TIMEOUT_SECONDS={value!r} is not a whole number of seconds; "
+            f"unset it for the default ({DEFAULT_DRAIN_TIMEOUT_SECONDS}).",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+    return int(value)
 
 
 def load_env_file(path: Path = ENV_FILE) -> None:

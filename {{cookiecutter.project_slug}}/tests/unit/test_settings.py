@@ -95,3 +95,14 @@ def test_console_without_portaudio_says_what_to_install(
 
     assert stopped.value.code == 2
     assert "libportaudio2" in capsys.readouterr().err
+
+
+def test_drain_timeout_defaults_below_the_platform_grace_period() -> None:
+    assert settings.drain_timeout({}) == settings.DEFAULT_DRAIN_TIMEOUT_SECONDS
+    assert settings.drain_timeout({"DRAIN_TIMEOUT_SECONDS": "42"}) == 42
+
+
+def test_a_bad_drain_timeout_names_the_variable(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        settings.drain_timeout({"DRAIN_TIMEOUT_SECONDS": "ten minutes"})
+    assert "DRAIN_TIMEOUT_SECONDS='ten minutes'" in capsys.readouterr().err

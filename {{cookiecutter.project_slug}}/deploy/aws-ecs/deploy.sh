@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# First and later deploys to ECS Fargate, in the order that works: the image must exist in ECR
+# before the service that runs it is created.
+#   SECRET_ARN=arn:... VPC_ID=vpc-... SUBNET_IDS=subnet-a,subnet-b deploy/aws-ecs/deploy.sh [tag]
+# Account and region come from your AWS CLI configuration; nothing is hard-coded.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+: "${SECRET_ARN:?set SECRET_ARN to the Secrets Manager secret with the agent keys}"
+: "${VPC_ID:?set VPC_ID}"
+: "${SUBNET_IDS:?set SUBNET_IDS (comma-separated)}"
+stack=${STACK_NAME:-{{ cookiecutter.project_slug }}}
+tag=${1:-$(git rev-parse --short HEAD)}
+account=$(aws sts get-caller-identity --query Account --output text)
+region=$(aws configure get region)
+repository="$account.dkr.ecr.$region.amazonaws.com/{{ cookiecutter.project_slug }}"
+
+# 1. The repository and the image.
+aws ecr describe-repositories --repository-names {{ cookiecutter.project_slug }} >/dev/null 2>&1 \
+    || aws ecr create-repository --repository-name {{ cookiecutter.project_slug }} >/dev/null
+aws ecr get-login-password | docker login --username AWS --password-stdin "${repository%%/*}"
+docker build --platform linux/amd64 -t "$repository:$tag" .
+docker push "$repository:$tag"
+
+# 2. The stack: cluster, task definition, service. Re-running rolls out the new tag; old tasks
+#    drain their calls for up to the container's StopTimeout.
+aws cloudformation deploy \
+    --stack-name "$stack" \
+    --template-file deploy/aws-ecs/cloudformation.yaml \
+    --capabilities CAPABILITY_IAM \
+    --parameter-overrides \
+        "ImageUri=$repository:$tag" "SecretArn=$SECRET_ARN" \
+        "VpcId=$VPC_ID" "SubnetIds=$SUBNET_IDS"
