@@ -16,7 +16,11 @@ from {{ cookiecutter.__package }} import providers, settings
 {%- if not cookiecutter.use_multi_agent %}
 from {{ cookiecutter.__package }}.assistant import Assistant
 {%- endif %}
-from {{ cookiecutter.__package }}.observability import log_turn_metrics, log_usage_at_shutdown
+from {{ cookiecutter.__package }}.observability import (
+    enable_tracing,
+    log_turn_metrics,
+    log_usage_at_shutdown,
+)
 {%- if cookiecutter.use_multi_agent %}
 from {{ cookiecutter.__package }}.team import Greeter
 {%- endif %}
@@ -36,6 +40,7 @@ server = AgentServer(drain_timeout=settings.drain_timeout())
 def prewarm(proc: JobProcess) -> None:
     """Runs once per worker process, before it takes a job, so calls start without loading."""
     proc.userdata["vad"] = providers.load_vad()
+    enable_tracing()
 {%- if cookiecutter.stt == "faster-whisper" %}
     providers.preload_stt(settings.Settings.from_env())
 {%- endif %}

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from livekit.agents import llm
+from livekit.agents import APIConnectionError, llm
 from livekit.agents.llm import ChatChunk, ChoiceDelta, CompletionUsage, FunctionToolCall
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS, NOT_GIVEN, APIConnectOptions
 from livekit.agents.utils import shortuuid
@@ -101,3 +101,24 @@ class _ScriptedStream(llm.LLMStream):
 
     def _send(self, delta: ChoiceDelta, request_id: str) -> None:
         self._event_ch.send_nowait(ChatChunk(id=request_id, delta=delta))
+
+
+class FailingLLM(llm.LLM):
+    """An LLM whose every request fails like a provider outage."""
+
+    @property
+    def model(self) -> str:
+        return "failing"
+
+    def chat(self, *, chat_ctx: llm.ChatContext, **kwargs: Any) -> llm.LLMStream:
+        return _FailingStream(
+            self,
+            chat_ctx=chat_ctx,
+            tools=kwargs.get("tools") or [],
+            conn_options=kwargs.get("conn_options", DEFAULT_API_CONNECT_OPTIONS),
+        )
+
+
+class _FailingStream(llm.LLMStream):
+    async def _run(self) -> None:
+        raise APIConnectionError("scripted provider outage")

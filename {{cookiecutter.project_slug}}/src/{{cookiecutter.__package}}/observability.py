@@ -1,13 +1,22 @@
-"""Per-turn latency and a usage summary in the logs, so every run shows where time goes.
+"""Per-turn latency and a usage summary in the logs, and optional OpenTelemetry traces.
 
 In production (`start`) livekit logs JSON, and these fields arrive as JSON keys next to the
-room and job ids.
+room and job ids. Traces are exported only when OTEL_EXPORTER_OTLP_ENDPOINT (or
+OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) is set; the standard OTEL_* variables configure the rest.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+from collections.abc import Mapping
+
 from livekit.agents import AgentSession, ConversationItemAddedEvent, JobContext
+from livekit.agents.telemetry import set_tracer_provider
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
 logger = logging.getLogger(__name__)
 
@@ -42,3 +51,19 @@ def log_usage_at_shutdown(ctx: JobContext, session: AgentSession) -> None:
         logger.info("session usage", extra={"model_usage": usage_summary(session)})
 
     ctx.add_shutdown_callback(_log_usage)
+
+
+def enable_tracing(
+    environ: Mapping[str, str] = os.environ, exporter: SpanExporter | None = None
+) -> TracerProvider | None:
+    """Send livekit's session, turn, LLM and tool spans to an OTLP collector, if configured."""
+    if not (
+        environ.get("OTEL_EXPORTER_OTLP_ENDPOINT")
+        or environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    ):
+        return None
+    service = environ.get("OTEL_SERVICE_NAME", "{{ cookiecutter.project_slug }}")
+    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    provider.add_span_processor(BatchSpanProcessor(exporter or OTLPSpanExporter()))
+    set_tracer_provider(provider)
+    return provider

@@ -62,16 +62,25 @@ def build_stt(settings: Settings) -> stt.STT:
 
 
 def build_llm(settings: Settings) -> llm.LLM:
+    """The LLM, with a second model to fall back to when FALLBACK_LLM_MODEL is set."""
+    primary = language_model(settings.llm_model, settings)
+    if not settings.fallback_llm_model:
+        return primary
+    fallback = language_model(settings.fallback_llm_model, settings)
+    return llm.FallbackAdapter([primary, fallback])
+
+
+def language_model(model: str, settings: Settings) -> llm.LLM:
 {%- if not plugins %}
-    return inference.LLM(settings.llm_model)
+    return inference.LLM(model)
 {%- elif cookiecutter.llm in ["openai-gpt-4.1-mini", "openai-gpt-4o"] %}
-    return openai.LLM(model=settings.llm_model)
+    return openai.LLM(model=model)
 {%- elif cookiecutter.llm == "anthropic-claude" %}
-    return anthropic.LLM(model=settings.llm_model)
+    return anthropic.LLM(model=model)
 {%- elif cookiecutter.llm == "groq-llama-3.3-70b" %}
-    return groq.LLM(model=settings.llm_model)
+    return groq.LLM(model=model)
 {%- else %}
-    return openai.LLM.with_ollama(model=settings.llm_model, base_url=settings.ollama_base_url)
+    return openai.LLM.with_ollama(model=model, base_url=settings.ollama_base_url)
 {%- endif %}
 
 

@@ -90,6 +90,8 @@ class Settings:
     stt_model: str = "{{ models.stt[cookiecutter.stt] }}"
     stt_language: str = "en"
     llm_model: str = "{{ models.llm[cookiecutter.llm] }}"
+    # Empty: no fallback. A model name: used while the primary LLM fails.
+    fallback_llm_model: str = ""
 {%- if cookiecutter.llm == "ollama" %}
     ollama_base_url: str = "http://localhost:11434/v1"
 {%- endif %}
@@ -103,6 +105,7 @@ class Settings:
             stt_model=environ.get("STT_MODEL") or defaults.stt_model,
             stt_language=environ.get("STT_LANGUAGE") or defaults.stt_language,
             llm_model=environ.get("LLM_MODEL") or defaults.llm_model,
+            fallback_llm_model=environ.get("FALLBACK_LLM_MODEL", ""),
 {%- if cookiecutter.llm == "ollama" %}
             ollama_base_url=environ.get("OLLAMA_BASE_URL") or defaults.ollama_base_url,
 {%- endif %}

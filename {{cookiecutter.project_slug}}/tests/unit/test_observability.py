@@ -1,6 +1,9 @@
 from livekit.agents import Agent, AgentSession, ConversationItemAddedEvent, llm
+from livekit.agents.telemetry import set_tracer_provider
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from {{ cookiecutter.__package }}.observability import turn_metrics, usage_summary
+from {{ cookiecutter.__package }}.observability import enable_tracing, turn_metrics, usage_summary
 from tests.scripted_llm import Reply, ScriptedLLM
 
 
@@ -33,3 +36,22 @@ async def test_usage_summary_counts_the_llm_tokens_of_a_session() -> None:
     llm_usage = next(entry for entry in summary if entry["model"] == "scripted")
     assert llm_usage["input_tokens"] == 10
     assert llm_usage["output_tokens"] == 3
+
+
+def test_tracing_stays_off_without_an_otlp_endpoint() -> None:
+    assert enable_tracing({}) is None
+
+
+async def test_tracing_exports_session_spans_when_an_endpoint_is_set() -> None:
+    exporter = InMemorySpanExporter()
+    provider = enable_tracing({"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"}, exporter)
+    assert provider is not None
+    try:
+        async with AgentSession(llm=ScriptedLLM([Reply("Hello.")])) as session:
+            await session.start(Agent(instructions="Be brief."))
+            await session.run(user_input="Hi")
+        provider.force_flush()
+        names = {span.name for span in exporter.get_finished_spans()}
+        assert {"agent_session", "llm_node"} <= names
+    finally:
+        set_tracer_provider(TracerProvider())

@@ -1,10 +1,11 @@
 """The chosen plugins construct with the installed signatures (dummy keys, no network)."""
 
 import pytest
-from livekit.agents import {% if cookiecutter.turn_detection != "text-model" %}AgentSession, {% endif %}llm, stt, tts, vad
+from livekit.agents import Agent, AgentSession, llm, stt, tts, vad
 
 from {{ cookiecutter.__package }} import providers, settings
 from {{ cookiecutter.__package }}.settings import Settings
+from tests.scripted_llm import FailingLLM, Reply, ScriptedLLM
 
 DUMMY_KEY = "offline-test-key-0123456789abcdef"  # 32+ bytes, or PyJWT warns about HMAC keys
 DUMMY_KEYS = {requirement.name: DUMMY_KEY for requirement in settings.PROVIDER_KEYS}
@@ -38,6 +39,32 @@ async def test_changing_a_model_is_a_setting_not_a_code_edit() -> None:
     language_model = providers.build_llm(config)
     assert language_model.model.endswith("another-model")
     await language_model.aclose()
+
+
+async def test_a_fallback_model_wraps_the_llm(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[str] = []
+
+    def scripted_model(model: str, settings: Settings) -> llm.LLM:
+        built.append(model)
+        return ScriptedLLM([])
+
+    monkeypatch.setattr(providers, "language_model", scripted_model)
+    config = Settings.from_env({"FALLBACK_LLM_MODEL": "backup-model"})
+
+    assert isinstance(providers.build_llm(config), llm.FallbackAdapter)
+    assert built == [config.llm_model, "backup-model"]
+    assert not isinstance(providers.build_llm(Settings()), llm.FallbackAdapter)
+
+
+async def test_the_session_answers_from_the_fallback_when_the_primary_fails() -> None:
+    fallback = ScriptedLLM([Reply("Still here to help.")])
+    language_model = llm.FallbackAdapter([FailingLLM(), fallback], attempt_timeout=1.0)
+    async with AgentSession(llm=language_model) as session:
+        await session.start(Agent(instructions="Be brief."))
+        result = await session.run(user_input="Are you there?")
+    result.expect.next_event().is_message(role="assistant")
+    assert result.expect[0].event().item.text_content == "Still here to help."
+    assert len(fallback.requests) == 1
 
 
 def test_vad_loads_from_the_wheel() -> None:
