@@ -1,0 +1,234 @@
+"""The update path, proven with cruft against a local git copy of this template (no network).
+
+cruft renders the template twice (old and new commit) in temporary directories and runs the
+hooks each time; these tests check what users rely on: create matches cookiecutter, updates
+apply, user edits survive, conflicts are visible, pruning is stable, answers can change, and
+setup never runs inside the update renders.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bake import TEMPLATE, answers_with, bake, project_environment
+
+CRUFT = str(Path(sys.executable).parent / "cruft")
+ANSWERS = answers_with(use_tool_calling=False, deploy_target="docker")
+
+
+def git(*args: str, cwd: Path) -> str:
+    result = subprocess.run(
+        ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout
+
+
+def snapshot_template(destination: Path) -> Path:
+    """This working tree (committed or not) as a fresh one-commit git repository."""
+    files = git("ls-files", "-co", "--exclude-standard", cwd=TEMPLATE).splitlines()
+    for name in files:
+        source = TEMPLATE / name
+        if source.is_file():
+            target = destination / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    git("init", "-q", "-b", "main", cwd=destination)
+    git("add", "-A", cwd=destination)
+    git("commit", "-qm", "template", cwd=destination)
+    return destination
+
+
+def change_template(template: Path, relative: str, old: str, new: str) -> None:
+    path = template / "{{cookiecutter.project_slug}}" / relative
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {relative}"
+    path.write_text(text.replace(old, new, 1))
+    git("commit", "-qam", f"change {relative}", cwd=template)
+
+
+class Cruft:
+    """Runs the cruft CLI with its own temporary directory, outside the projects it writes."""
+
+    def __init__(self, root: Path) -> None:
+        self.tmp = root / "system-tmp"
+        self.tmp.mkdir()
+        self.environ = {**os.environ, "TMPDIR": str(self.tmp)}
+
+    def __call__(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [CRUFT, *args],
+            cwd=cwd,
+            env=self.environ,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+
+
+@pytest.fixture
+def template(tmp_path: Path) -> Path:
+    return snapshot_template(tmp_path / "template")
+
+
+@pytest.fixture
+def cruft(tmp_path: Path) -> Cruft:
+    return Cruft(tmp_path)
+
+
+def create(cruft: Cruft, template: Path, out: Path, **overrides: object) -> Path:
+    out.mkdir(parents=True)
+    context = json.dumps({**ANSWERS, **overrides})
+    result = cruft("create", "--no-input", "--extra-context", context, str(template), cwd=out)
+    assert result.returncode == 0, result.stderr
+    project = out / "my-voice-agent"
+    git("init", "-q", "-b", "main", cwd=project)
+    git("add", "-A", cwd=project)
+    git("commit", "-qm", "generated", cwd=project)
+    return project
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(root).parts
+    }
+
+
+def test_cruft_create_matches_cookiecutter_plus_answers(
+    template: Path, cruft: Cruft, tmp_path: Path
+) -> None:
+    project = create(cruft, template, tmp_path / "cruft")
+    baked = bake(tmp_path / "cookiecutter", **ANSWERS)
+
+    created = tree(project)
+    record = json.loads(created.pop(".cruft.json"))
+    assert created == tree(baked.path)
+    assert record["commit"] == git("rev-parse", "HEAD", cwd=template).strip()
+    assert record["context"]["cookiecutter"]["deploy_target"] == "docker"
+    assert record["context"]["cookiecutter"]["use_tool_calling"] is False
+
+
+def test_update_applies_template_changes_and_keeps_user_edits(
+    template: Path, cruft: Cruft, tmp_path: Path
+) -> None:
+    project = create(cruft, template, tmp_path / "out")
+    readme = project / "README.md"
+    readme.write_text(readme.read_text() + "\nOur on-call rota: see the wiki.\n")
+    git("commit", "-qam", "our notes", cwd=project)
+    change_template(
+        template, "AGENTS.md", "## Commands", "## Commands\n- Template fix: run ruff first."
+    )
+
+    assert cruft("check", cwd=project).returncode == 1
+    update = cruft("update", "-y", cwd=project)
+    assert update.returncode == 0, update.stderr
+
+    assert "Template fix: run ruff first." in (project / "AGENTS.md").read_text()
+    assert "Our on-call rota" in readme.read_text()
+    assert not list(project.rglob("*.rej"))
+    git("add", "-A", cwd=project)
+    git("commit", "-qm", "update", cwd=project)
+    assert cruft("check", cwd=project).returncode == 0
+
+    environ = project_environment("3.11")
+    sync = subprocess.run(
+        ["uv", "sync", "-q"],
+        cwd=project,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert sync.returncode == 0, sync.stderr
+    tests = subprocess.run(
+        ["uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert tests.returncode == 0, tests.stdout[-4000:]
+
+
+def test_a_conflicting_edit_is_reported_not_lost(
+    template: Path, cruft: Cruft, tmp_path: Path
+) -> None:
+    project = create(cruft, template, tmp_path / "out")
+    prompt = next(project.glob("src/*/prompts/assistant.md"))
+    prompt.write_text(prompt.read_text().replace("one to three short sentences", "two sentences"))
+    git("commit", "-qam", "shorter answers", cwd=project)
+    change_template(
+        template,
+        "src/{{cookiecutter.__package}}/prompts/assistant.md",
+        "one to three short sentences",
+        "one or two short sentences",
+    )
+
+    cruft("update", "-y", cwd=project)
+
+    text = prompt.read_text()
+    rejects = list(project.rglob("*.rej"))
+    assert "<<<<<<<" in text or rejects, "a conflict must show as markers or a .rej file"
+    assert "two sentences" in text, "the user's version must not be silently replaced"
+
+
+def test_pruned_files_stay_absent_and_answers_can_change(
+    template: Path, cruft: Cruft, tmp_path: Path
+) -> None:
+    project = create(cruft, template, tmp_path / "out")
+    assert not (project / "deploy/kubernetes").exists()
+    change_template(template, "deploy/kubernetes/hpa.yaml", "maxReplicas: 10", "maxReplicas: 12")
+
+    assert cruft("update", "-y", cwd=project).returncode == 0
+    assert not (project / "deploy/kubernetes").exists(), "a pruned file came back"
+    git("add", "-A", cwd=project)
+    git("commit", "-qm", "update", cwd=project)
+
+    switch = cruft(
+        "update", "-y", "--variables-to-update", '{"deploy_target": "kubernetes"}', cwd=project
+    )
+    assert switch.returncode == 0, switch.stderr
+    assert "maxReplicas: 12" in (project / "deploy/kubernetes/hpa.yaml").read_text()
+    assert not (project / "compose.yaml").exists()
+    cruft_json = json.loads((project / ".cruft.json").read_text())
+    assert cruft_json["context"]["cookiecutter"]["deploy_target"] == "kubernetes"
+
+
+def fake_uv(directory: Path) -> Path:
+    directory.mkdir()
+    log = directory / "calls.log"
+    script = directory / "uv"
+    script.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\n')
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return log
+
+
+def test_setup_runs_on_create_but_never_inside_update_renders(
+    template: Path, cruft: Cruft, tmp_path: Path
+) -> None:
+    log = fake_uv(tmp_path / "bin")
+    cruft.environ["PATH"] = f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}"
+    cruft.environ.pop("LIVEKIT_TEMPLATE_SKIP_SETUP", None)
+    project = create(cruft, template, tmp_path / "out", run_setup=True)
+    assert log.read_text().splitlines() == ["sync", "run python -m livekit.agents download-files"]
+
+    change_template(template, "AGENTS.md", "## Commands", "## Commands\n- New note.")
+    assert cruft("update", "-y", cwd=project).returncode == 0
+    assert "New note." in (project / "AGENTS.md").read_text()
+    assert len(log.read_text().splitlines()) == 2, "setup ran inside cruft's update renders"
