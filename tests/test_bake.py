@@ -64,9 +64,11 @@ def test_ruff_check_and_format_pass(project: BakedProject) -> None:
 
 
 @pytest.mark.skipif(not uv_available(), reason="uv is not installed")
-def test_project_suite_passes_offline(project: BakedProject) -> None:
+def test_project_types_and_suite_pass_offline(project: BakedProject) -> None:
     sync = project.run("uv", "sync", "--quiet")
     assert sync.returncode == 0, sync.stderr[-3000:]
+    types = project.run("uv", "run", "--no-sync", "mypy")
+    assert types.returncode == 0, types.stdout[-3000:]
     result = project.run("uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider")
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert " passed" in result.stdout

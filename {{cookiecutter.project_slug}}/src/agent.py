@@ -53,7 +53,7 @@ server.setup_fnc = prewarm
 async def entrypoint(ctx: JobContext) -> None:
     ctx.log_context_fields = {"room": ctx.room.name, "job_id": ctx.job.id}
     config = settings.Settings.from_env()
-    session = AgentSession{% if cookiecutter.use_tool_calling or cookiecutter.use_multi_agent or cookiecutter.use_sip %}[UserData]{% endif %}(
+    session = AgentSession[{% if cookiecutter.use_tool_calling or cookiecutter.use_multi_agent or cookiecutter.use_sip %}UserData{% else %}None{% endif %}](
 {%- if cookiecutter.use_tool_calling or cookiecutter.use_multi_agent or cookiecutter.use_sip %}
         userdata=UserData(),
 {%- endif %}

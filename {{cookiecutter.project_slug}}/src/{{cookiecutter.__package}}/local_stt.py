@@ -16,6 +16,7 @@ import numpy as np
 from faster_whisper import WhisperModel, download_model
 from livekit import rtc
 from livekit.agents import stt
+from livekit.agents.language import LanguageCode
 from livekit.agents.types import NOT_GIVEN, APIConnectOptions, NotGivenOr
 from livekit.agents.utils import AudioBuffer
 
@@ -89,7 +90,7 @@ class LocalWhisperSTT(stt.STT):
         text = await asyncio.to_thread(self._transcribe, audio, spoken_language)
         return stt.SpeechEvent(
             type=stt.SpeechEventType.FINAL_TRANSCRIPT,
-            alternatives=[stt.SpeechData(language=spoken_language, text=text)],
+            alternatives=[stt.SpeechData(language=LanguageCode(spoken_language), text=text)],
         )
 
     def _transcribe(self, audio: np.ndarray, language: str) -> str:

@@ -11,7 +11,7 @@ import logging
 import os
 from collections.abc import Mapping
 
-from livekit.agents import AgentSession, ConversationItemAddedEvent, JobContext
+from livekit.agents import AgentSession, ChatMessage, ConversationItemAddedEvent, JobContext
 from livekit.agents.telemetry import set_tracer_provider
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.sdk.resources import Resource
@@ -25,20 +25,22 @@ USER_TURN_METRICS = ("transcription_delay", "end_of_turn_delay", "on_user_turn_c
 AGENT_TURN_METRICS = ("e2e_latency", "llm_node_ttft", "llm_node_ttfs", "tts_node_ttfb")
 
 
-def turn_metrics(event: ConversationItemAddedEvent) -> dict[str, float]:
+def turn_metrics(message: ChatMessage) -> dict[str, float]:
     """The latency figures of one user or agent message, rounded to milliseconds."""
-    item = event.item
-    if item.type != "message":
-        return {}
-    keys = USER_TURN_METRICS if item.role == "user" else AGENT_TURN_METRICS
-    return {key: round(item.metrics[key], 3) for key in keys if item.metrics.get(key) is not None}
+    keys = USER_TURN_METRICS if message.role == "user" else AGENT_TURN_METRICS
+    return {
+        key: round(value, 3)
+        for key, value in message.metrics.items()
+        if key in keys and isinstance(value, float)
+    }
 
 
 def log_turn_metrics(session: AgentSession) -> None:
     @session.on("conversation_item_added")
     def _on_item_added(event: ConversationItemAddedEvent) -> None:
-        if figures := turn_metrics(event):
-            logger.info("%s turn latency", event.item.role, extra=figures)
+        message = event.item
+        if message.type == "message" and (figures := turn_metrics(message)):
+            logger.info("%s turn latency", message.role, extra=figures)
 
 
 def usage_summary(session: AgentSession) -> list[dict[str, object]]:

@@ -8,6 +8,7 @@ is for and where to get it, instead of a crash inside the first call.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Mapping
@@ -134,6 +135,7 @@ def load_env_file(path: Path = ENV_FILE) -> None:
 
 
 def requirements_for(command: str) -> tuple[Requirement, ...]:
+    needed: tuple[Requirement, ...]
     if command == "console":
         needed = PROVIDER_KEYS
     elif command in SERVER_COMMANDS:
@@ -176,7 +178,7 @@ def launched_by_livekit_cli(argv: list[str]) -> bool:
 def exit_if_no_audio_library() -> None:
     """livekit's console imports sounddevice, which needs PortAudio, even with `--text`."""
     try:
-        import sounddevice  # noqa: F401
+        importlib.import_module("sounddevice")
     except (OSError, ImportError):
         print(
             "Cannot run `console`: the PortAudio library is missing. Install it with "

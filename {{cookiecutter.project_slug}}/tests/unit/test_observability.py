@@ -1,4 +1,4 @@
-from livekit.agents import Agent, AgentSession, ConversationItemAddedEvent, llm
+from livekit.agents import Agent, AgentSession, llm
 from livekit.agents.telemetry import set_tracer_provider
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
@@ -7,23 +7,22 @@ from {{ cookiecutter.__package }}.observability import enable_tracing, turn_metr
 from tests.scripted_llm import Reply, ScriptedLLM
 
 
-def message_event(role: str, metrics: dict[str, float]) -> ConversationItemAddedEvent:
-    item = llm.ChatMessage(role=role, content=["hello"], metrics=metrics)
-    return ConversationItemAddedEvent(item=item)
+def message(role: str, metrics: dict[str, float]) -> llm.ChatMessage:
+    return llm.ChatMessage(role=role, content=["hello"], metrics=metrics)
 
 
 def test_agent_turn_latency_is_reported_in_milliseconds_precision() -> None:
-    event = message_event("assistant", {"e2e_latency": 0.61234, "llm_node_ttft": 0.2, "x": 1.0})
-    assert turn_metrics(event) == {"e2e_latency": 0.612, "llm_node_ttft": 0.2}
+    item = message("assistant", {"e2e_latency": 0.61234, "llm_node_ttft": 0.2, "x": 1.0})
+    assert turn_metrics(item) == {"e2e_latency": 0.612, "llm_node_ttft": 0.2}
 
 
 def test_user_turn_reports_endpointing_and_transcription_delays() -> None:
-    event = message_event("user", {"end_of_turn_delay": 0.3, "transcription_delay": 0.1})
-    assert turn_metrics(event) == {"transcription_delay": 0.1, "end_of_turn_delay": 0.3}
+    item = message("user", {"end_of_turn_delay": 0.3, "transcription_delay": 0.1})
+    assert turn_metrics(item) == {"transcription_delay": 0.1, "end_of_turn_delay": 0.3}
 
 
 def test_messages_without_metrics_report_nothing() -> None:
-    assert turn_metrics(message_event("assistant", {})) == {}
+    assert turn_metrics(message("assistant", {})) == {}
 
 
 async def test_usage_summary_counts_the_llm_tokens_of_a_session() -> None:
