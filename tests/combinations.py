@@ -81,12 +81,14 @@ def pairwise(dimensions: dict[str, list[object]] = DIMENSIONS) -> list[dict[str,
         for key in keys:
             best = max(
                 (v for v in dimensions[key] if is_valid({**row, key: v})),
-                key=lambda v, key=key: sum(
-                    1
-                    for other, ov in row.items()
-                    if (other, ov, key, v) in uncovered or (key, v, other, ov) in uncovered
-                )
-                + covers_later(key, v, uncovered),
+                key=lambda v, key=key: (
+                    sum(
+                        1
+                        for other, ov in row.items()
+                        if (other, ov, key, v) in uncovered or (key, v, other, ov) in uncovered
+                    )
+                    + covers_later(key, v, uncovered)
+                ),
             )
             row[key] = best
         newly = {(a, row[a], b, row[b]) for a, b in itertools.combinations(keys, 2)} & uncovered
