@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +31,7 @@ PYENV_ROOT = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
 class BakedProject:
     path: Path
     answers: dict[str, object]
-    notes: list[str] = field(default_factory=list)
+    overrides: dict[str, object] = field(default_factory=dict)
 
     def exists(self, relative: str) -> bool:
         return (self.path / relative).exists()
@@ -78,7 +79,7 @@ def bake(output_dir: Path, **overrides: object) -> BakedProject:
         overwrite_if_exists=False,
     )
     rendered = {**answers, "project_slug": Path(path).name}
-    return BakedProject(Path(path), rendered)
+    return BakedProject(Path(path), rendered, overrides)
 
 
 def project_environment(python_version: str) -> dict[str, str]:
@@ -86,9 +87,13 @@ def project_environment(python_version: str) -> dict[str, str]:
     environ = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
     environ["UV_PYTHON_DOWNLOADS"] = "never"
     environ.pop("UV_PROJECT_ENVIRONMENT", None)
+    # The template's own venv holds real uv and ruff binaries (a pip-installed uv under pyenv
+    # is a shim that resolves by .python-version and fails for other versions).
+    path = [str(Path(sys.executable).parent), environ["PATH"]]
     candidates = sorted((PYENV_ROOT / "versions").glob(f"{python_version}.*"))
     if candidates:
-        environ["PATH"] = f"{candidates[-1] / 'bin'}{os.pathsep}{environ['PATH']}"
+        path.insert(0, str(candidates[-1] / "bin"))
+    environ["PATH"] = os.pathsep.join(path)
     return environ
 
 

@@ -144,13 +144,16 @@ def bake_with_setup(tmp_path: Path, path_dirs: list[Path], monkeypatch, capfd) -
     return capfd.readouterr().err
 
 
-def python_dir() -> Path:
-    return Path(sys.executable).parent
+def no_tools_dir(tmp_path: Path) -> Path:
+    """A PATH entry with nothing in it: hooks run with cookiecutter's absolute interpreter."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir(exist_ok=True)
+    return empty
 
 
 def test_setup_runs_uv_sync_then_download_files(tmp_path: Path, monkeypatch, capfd) -> None:
     log = fake_uv(tmp_path / "bin", 0)
-    bake_with_setup(tmp_path, [tmp_path / "bin", python_dir()], monkeypatch, capfd)
+    bake_with_setup(tmp_path, [tmp_path / "bin", no_tools_dir(tmp_path)], monkeypatch, capfd)
     assert log.read_text().splitlines() == [
         "sync",
         "run python -m livekit.agents download-files",
@@ -161,7 +164,9 @@ def test_failed_setup_prints_the_commands_and_keeps_the_project(
     tmp_path: Path, monkeypatch, capfd
 ) -> None:
     log = fake_uv(tmp_path / "bin", 2)
-    stderr = bake_with_setup(tmp_path, [tmp_path / "bin", python_dir()], monkeypatch, capfd)
+    stderr = bake_with_setup(
+        tmp_path, [tmp_path / "bin", no_tools_dir(tmp_path)], monkeypatch, capfd
+    )
     assert log.read_text().splitlines() == ["sync"]
     assert "Setup skipped: 'uv sync' exited with 2" in stderr
     assert "uv run python -m livekit.agents download-files" in stderr
@@ -170,7 +175,7 @@ def test_failed_setup_prints_the_commands_and_keeps_the_project(
 
 
 def test_missing_uv_prints_a_hint(tmp_path: Path, monkeypatch, capfd) -> None:
-    stderr = bake_with_setup(tmp_path, [python_dir()], monkeypatch, capfd)
+    stderr = bake_with_setup(tmp_path, [no_tools_dir(tmp_path)], monkeypatch, capfd)
     assert "uv is not on PATH" in stderr
     assert (tmp_path / "out" / "my-voice-agent" / "pyproject.toml").exists()
 

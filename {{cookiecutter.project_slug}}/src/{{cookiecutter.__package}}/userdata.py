@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass{% if cookiecutter.use_tool_calling or cookiecutter.use_multi_agent %}, field{% endif %}
 {%- if cookiecutter.use_multi_agent %}
 from typing import TYPE_CHECKING
 
