@@ -24,14 +24,11 @@ from {{ cookiecutter.__package }}.observability import (
 {%- if cookiecutter.use_multi_agent %}
 from {{ cookiecutter.__package }}.team import Greeter
 {%- endif %}
+{%- if cookiecutter.use_sip %}
+from {{ cookiecutter.__package }}.telephony import start_call
+{%- endif %}
 {%- if cookiecutter.use_tool_calling or cookiecutter.use_multi_agent or cookiecutter.use_sip %}
 from {{ cookiecutter.__package }}.userdata import UserData
-{%- endif %}
-
-{%- if cookiecutter.agent_name %}
-
-# Explicit dispatch: rooms get this agent only when a dispatch names it (see README).
-AGENT_NAME = "{{ cookiecutter.agent_name }}"
 {%- endif %}
 
 server = AgentServer(drain_timeout=settings.drain_timeout())
@@ -49,7 +46,7 @@ def prewarm(proc: JobProcess) -> None:
 server.setup_fnc = prewarm
 
 
-@server.rtc_session({% if cookiecutter.agent_name %}agent_name=AGENT_NAME{% endif %})
+@server.rtc_session({% if cookiecutter.agent_name %}agent_name=settings.AGENT_NAME{% endif %})
 async def entrypoint(ctx: JobContext) -> None:
     ctx.log_context_fields = {"room": ctx.room.name, "job_id": ctx.job.id}
     config = settings.Settings.from_env()
@@ -72,6 +69,9 @@ async def entrypoint(ctx: JobContext) -> None:
         room_options=providers.build_room_options(),
 {%- endif %}
     )
+{%- if cookiecutter.use_sip %}
+    await start_call(ctx, session)
+{%- endif %}
 
 
 def main() -> None:

@@ -35,4 +35,8 @@ class Assistant(Agent):
         )
 
     async def on_enter(self) -> None:
+{%- if cookiecutter.use_sip %}
+        if self.session.userdata.outbound:
+            return  # on an outbound call the greeting waits until someone answers
+{%- endif %}
         self.session.generate_reply(instructions=GREETING_INSTRUCTIONS)

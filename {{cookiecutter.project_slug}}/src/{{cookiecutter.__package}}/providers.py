@@ -11,6 +11,9 @@ Every model is served by LiveKit Inference, paid for with LIVEKIT_API_KEY/LIVEKI
 
 from __future__ import annotations
 
+{% if cookiecutter.use_sip and cookiecutter.noise_cancellation not in ["none", "bvc-telephony"] -%}
+from livekit import rtc
+{% endif -%}
 from livekit.agents import TurnHandlingOptions{% if not plugins or cookiecutter.turn_detection == "audio-model" %}, inference{% endif %}, llm,{% if cookiecutter.noise_cancellation != 'none' %} room_io,{% endif %} stt, tts, vad
 {%- set plugin_names = ["silero"] -%}
 {%- if plugins -%}
@@ -21,6 +24,9 @@ from livekit.agents import TurnHandlingOptions{% if not plugins or cookiecutter.
 {%- if cookiecutter.tts in ["cartesia", "elevenlabs"] %}{% set _ = plugin_names.append(cookiecutter.tts) %}{% endif -%}
 {%- endif -%}
 {%- if cookiecutter.noise_cancellation != "none" %}{% set _ = plugin_names.append("noise_cancellation") %}{% endif %}
+{%- if cookiecutter.use_sip and cookiecutter.noise_cancellation not in ["none", "bvc-telephony"] %}
+from livekit.agents.voice.room_io.types import NoiseCancellationParams
+{%- endif %}
 from livekit.plugins import {{ plugin_names | sort | join(", ") }}
 
 {% if cookiecutter.stt == "faster-whisper" -%}
@@ -128,8 +134,21 @@ def build_turn_handling() -> TurnHandlingOptions:
 
 def build_room_options() -> room_io.RoomOptions:
     # Noise cancellation runs on LiveKit Cloud's media servers; a self-hosted server rejects it.
+{%- if cookiecutter.use_sip and cookiecutter.noise_cancellation != "bvc-telephony" %}
+    return room_io.RoomOptions(
+        audio_input=room_io.AudioInputOptions(noise_cancellation=pick_noise_filter)
+    )
+
+
+def pick_noise_filter(params: NoiseCancellationParams) -> rtc.NoiseCancellationOptions:
+    """Phone audio gets the filter trained for telephony; app users get the chosen one."""
+    if params.participant.kind == rtc.ParticipantKind.PARTICIPANT_KIND_SIP:
+        return noise_cancellation.BVCTelephony()
+    return noise_cancellation.{{ {"bvc": "BVC", "bvc-telephony": "BVCTelephony", "nc": "NC"}[cookiecutter.noise_cancellation] }}()
+{%- else %}
     noise_filter = noise_cancellation.{{ {"bvc": "BVC", "bvc-telephony": "BVCTelephony", "nc": "NC"}[cookiecutter.noise_cancellation] }}()
     return room_io.RoomOptions(
         audio_input=room_io.AudioInputOptions(noise_cancellation=noise_filter)
     )
+{%- endif %}
 {%- endif %}

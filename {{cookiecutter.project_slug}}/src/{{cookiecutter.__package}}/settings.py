@@ -76,6 +76,11 @@ PROVIDER_KEYS = (
 {%- endif %}
 )
 
+{% if cookiecutter.agent_name -%}
+# Explicit dispatch: rooms get this agent only when a dispatch names it (see README).
+AGENT_NAME = "{{ cookiecutter.agent_name }}"
+
+{% endif -%}
 # Seconds a worker that got SIGTERM keeps serving active calls before it exits. It stays under
 # the {{ cookiecutter.deploy_target }} shutdown grace period ({{ cookiecutter._shutdown_grace_seconds[cookiecutter.deploy_target] }} s); raise both together.
 DEFAULT_DRAIN_TIMEOUT_SECONDS = {{ cookiecutter._shutdown_grace_seconds[cookiecutter.deploy_target] - 10 }}

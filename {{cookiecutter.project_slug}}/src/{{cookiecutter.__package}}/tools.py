@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Literal
 
 import aiohttp
-from livekit.agents import RunContext, ToolError, function_tool, utils
+from livekit.agents import RunContext, ToolError, function_tool, llm, utils
 
 from .userdata import UserData
 
@@ -100,4 +100,4 @@ async def set_temperature_unit(context: RunContext[UserData], unit: TemperatureU
     return f"Temperatures will be given in {unit}."
 
 
-TOOLS = [lookup_weather, set_temperature_unit]
+TOOLS: list[llm.Tool] = [lookup_weather, set_temperature_unit]

@@ -25,7 +25,8 @@ class UserData:
     previous_agent: Agent | None = None
 {%- endif %}
 {%- if cookiecutter.use_sip %}
-    # Set for phone calls: the caller's (inbound) or callee's (outbound) number.
+    # Set for phone calls: the caller's (inbound) or callee's (outbound) number and identity.
     phone_number: str | None = None
+    caller_identity: str | None = None
     outbound: bool = False
 {%- endif %}

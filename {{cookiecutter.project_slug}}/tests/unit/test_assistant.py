@@ -1,15 +1,22 @@
 """The real Assistant in a real AgentSession, driven by a scripted LLM (no network, no keys)."""
 
-from livekit.agents import AgentSession
+from livekit.agents import AgentSession, llm
 
 from {{ cookiecutter.__package }}.assistant import GREETING_INSTRUCTIONS, Assistant
 from {{ cookiecutter.__package }}.prompts import load_prompt
+{%- if cookiecutter.use_tool_calling or cookiecutter.use_sip %}
+from {{ cookiecutter.__package }}.userdata import UserData
+{%- endif %}
 from tests.scripted_llm import Reply, ScriptedLLM
+
+
+def new_session(model: llm.LLM) -> AgentSession{% if cookiecutter.use_tool_calling or cookiecutter.use_sip %}[UserData]{% endif %}:
+    return AgentSession({% if cookiecutter.use_tool_calling or cookiecutter.use_sip %}userdata=UserData(), {% endif %}llm=model)
 
 
 async def test_greets_the_user_on_start() -> None:
     model = ScriptedLLM([Reply("Hi, I'm here to help. What can I do for you?")])
-    async with AgentSession(llm=model) as session:
+    async with new_session(model) as session:
         greeting = await session.start(Assistant(), capture_run=True)
 
     greeting.expect.next_event().is_agent_handoff(new_agent_type=Assistant)
@@ -22,7 +29,7 @@ async def test_greets_the_user_on_start() -> None:
 
 async def test_answers_a_user_turn_with_its_instructions_in_force() -> None:
     model = ScriptedLLM([Reply("Hello! How can I help?"), Reply("We open at nine in the morning.")])
-    async with AgentSession(llm=model) as session:
+    async with new_session(model) as session:
         await session.start(Assistant())
         result = await session.run(user_input="When do you open?")
 
@@ -39,3 +46,14 @@ async def test_answers_a_user_turn_with_its_instructions_in_force() -> None:
 def test_instructions_are_written_for_speech() -> None:
     instructions = load_prompt("assistant")
     assert "no markdown" in instructions.lower()
+{%- if cookiecutter.use_sip %}
+
+
+async def test_an_outbound_call_waits_for_the_callee_before_greeting() -> None:
+    model = ScriptedLLM([])
+    async with AgentSession[UserData](userdata=UserData(outbound=True), llm=model) as session:
+        greeting = await session.start(Assistant(), capture_run=True)
+    greeting.expect.next_event().is_agent_handoff(new_agent_type=Assistant)
+    greeting.expect.no_more_events()
+    assert model.requests == []
+{%- endif %}
