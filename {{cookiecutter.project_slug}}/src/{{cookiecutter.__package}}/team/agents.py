@@ -1,0 +1,140 @@
+"""The team: a greeter that routes callers to support, sales or billing, and back.
+
+A handoff is a tool that returns the next agent. Every agent shares the call's `UserData`;
+each new agent starts with the last few turns of the conversation (no tool traffic), so the
+caller never has to repeat themselves and the prompt stays small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from livekit.agents import Agent, RunContext, function_tool, llm
+{% if cookiecutter.use_rag %}
+from ..knowledge import search_knowledge_base
+{%- endif %}
+from ..prompts import load_prompt
+{%- if cookiecutter.use_sip %}
+from ..telephony import CALL_CONTROL_TOOLS
+{%- endif %}
+{%- if cookiecutter.use_tool_calling %}
+from ..tools import TOOLS
+{%- endif %}
+from ..userdata import UserData
+from .account import CollectAccountNumber
+
+TEAM_PROMPTS = Path(__file__).parent / "prompts"
+CARRIED_TURNS = 6
+
+
+def instructions_for(role: str) -> str:
+    return f"{load_prompt('assistant')}\n\n{load_prompt(role, TEAM_PROMPTS)}"
+
+
+def recent_turns(chat_ctx: llm.ChatContext) -> llm.ChatContext:
+    """The last few user/agent messages, without instructions or tool calls."""
+    messages = chat_ctx.copy(
+        exclude_function_call=True, exclude_instructions=True, exclude_handoff=True
+    )
+    return messages.truncate(max_items=CARRIED_TURNS)
+
+
+class TeamAgent(Agent):
+    role = ""
+    shared_tools: ClassVar[Sequence[llm.Tool]] = (
+{%- if cookiecutter.use_tool_calling %}
+        *TOOLS,
+{%- endif %}
+{%- if cookiecutter.use_sip %}
+        *CALL_CONTROL_TOOLS,
+{%- endif %}
+    )
+
+    def __init__(self, chat_ctx: llm.ChatContext | None = None) -> None:
+        super().__init__(
+            instructions=instructions_for(self.role),
+            chat_ctx=chat_ctx,
+            tools=list(self.shared_tools),
+        )
+
+    async def on_enter(self) -> None:
+        self.session.generate_reply()
+
+    def hand_off(self, context: RunContext[UserData], role: type[TeamAgent]) -> Agent:
+        userdata = context.userdata
+        userdata.previous_agent = self
+        agent = userdata.agents.get(role.role) or role(chat_ctx=recent_turns(self.chat_ctx))
+        userdata.agents[role.role] = agent
+        return agent
+
+
+class Greeter(TeamAgent):
+    role = "greeter"
+
+    @function_tool
+    async def transfer_to_support(
+        self, context: RunContext[UserData], caller_name: str | None = None
+    ) -> Agent:
+        """Hand the caller to technical support.
+
+        Args:
+            caller_name: The caller's name, if they gave it.
+        """
+        context.userdata.caller_name = caller_name or context.userdata.caller_name
+        return self.hand_off(context, Support)
+
+    @function_tool
+    async def transfer_to_sales(
+        self, context: RunContext[UserData], caller_name: str | None = None
+    ) -> Agent:
+        """Hand the caller to sales.
+
+        Args:
+            caller_name: The caller's name, if they gave it.
+        """
+        context.userdata.caller_name = caller_name or context.userdata.caller_name
+        return self.hand_off(context, Sales)
+
+    @function_tool
+    async def transfer_to_billing(
+        self, context: RunContext[UserData], caller_name: str | None = None
+    ) -> Agent:
+        """Hand the caller to billing.
+
+        Args:
+            caller_name: The caller's name, if they gave it.
+        """
+        context.userdata.caller_name = caller_name or context.userdata.caller_name
+        return self.hand_off(context, Billing)
+
+
+class Specialist(TeamAgent):
+    @function_tool
+    async def transfer_to_front_desk(self, context: RunContext[UserData]) -> Agent:
+        """Hand the caller back to the front desk for a different kind of request."""
+        return self.hand_off(context, Greeter)
+
+
+class Support(Specialist):
+    role = "support"
+{%- if cookiecutter.use_rag %}
+    shared_tools = (*TeamAgent.shared_tools, search_knowledge_base)
+{%- endif %}
+
+
+class Sales(Specialist):
+    role = "sales"
+
+
+class Billing(Specialist):
+    role = "billing"
+
+    async def on_enter(self) -> None:
+        userdata: UserData = self.session.userdata
+        if userdata.account_id is None:
+            userdata.account_id = await CollectAccountNumber()
+        self.session.generate_reply(
+            instructions=f"The account number {userdata.account_id} is verified. Offer help."
+        )
