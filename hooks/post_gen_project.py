@@ -61,7 +61,7 @@ def remove_local_whisper_files():
 
 def remove_model_download_plugin():
     # Registers model downloads with `python -m livekit.agents download-files`.
-    if ANSWERS["stt"] != "faster-whisper" and not ANSWERS["use_rag"]:
+    if ANSWERS["stt"] != "faster-whisper":
         remove("src/livekit")
 
 
@@ -77,7 +77,12 @@ def remove_tool_calling_files():
 
 def remove_rag_files():
     if not ANSWERS["use_rag"]:
-        remove(f"{PACKAGE}/knowledge", "knowledge", "tests/unit/test_knowledge.py")
+        remove(
+            f"{PACKAGE}/knowledge",
+            "knowledge",
+            "tests/unit/test_knowledge.py",
+            "tests/fixtures/knowledge",
+        )
 
 
 def remove_multi_agent_files():

@@ -43,14 +43,10 @@ def recent_turns(chat_ctx: llm.ChatContext) -> llm.ChatContext:
 
 class TeamAgent(Agent):
     role = ""
-    shared_tools: ClassVar[Sequence[llm.Tool]] = (
-{%- if cookiecutter.use_tool_calling %}
-        *TOOLS,
-{%- endif %}
-{%- if cookiecutter.use_sip %}
-        *CALL_CONTROL_TOOLS,
-{%- endif %}
-    )
+{%- set shared = [] %}
+{%- if cookiecutter.use_tool_calling %}{% set _ = shared.append("*TOOLS") %}{% endif %}
+{%- if cookiecutter.use_sip %}{% set _ = shared.append("*CALL_CONTROL_TOOLS") %}{% endif %}
+    shared_tools: ClassVar[Sequence[llm.Tool]] = ({{ shared | join(", ") }}{% if shared | length == 1 %},{% endif %})
 
     def __init__(self, chat_ctx: llm.ChatContext | None = None) -> None:
         super().__init__(
