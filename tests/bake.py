@@ -114,3 +114,13 @@ def leftover_jinja(project: BakedProject) -> list[str]:
 
 def uv_available() -> bool:
     return shutil.which("uv") is not None
+
+
+def fake_uv(directory: Path, exit_code: int = 0) -> Path:
+    """An executable `uv` in `directory` that records its arguments; returns the log path."""
+    directory.mkdir()
+    log = directory / "calls.log"
+    script = directory / "uv"
+    script.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexit {exit_code}\n')
+    script.chmod(0o755)
+    return log

@@ -11,13 +11,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from bake import TEMPLATE, answers_with, bake, project_environment
+from bake import TEMPLATE, answers_with, bake, fake_uv, project_environment
 
 CRUFT = str(Path(sys.executable).parent / "cruft")
 ANSWERS = answers_with(use_tool_calling=False, deploy_target="docker")
@@ -208,15 +207,6 @@ def test_pruned_files_stay_absent_and_answers_can_change(
     assert not (project / "compose.yaml").exists()
     cruft_json = json.loads((project / ".cruft.json").read_text())
     assert cruft_json["context"]["cookiecutter"]["deploy_target"] == "kubernetes"
-
-
-def fake_uv(directory: Path) -> Path:
-    directory.mkdir()
-    log = directory / "calls.log"
-    script = directory / "uv"
-    script.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\n')
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    return log
 
 
 def test_setup_runs_on_create_but_never_inside_update_renders(

@@ -6,14 +6,13 @@ import importlib.util
 import itertools
 import json
 import os
-import stat
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
 import pytest
-from bake import DEFAULTS, TEMPLATE, answers_with, bake
+from bake import DEFAULTS, TEMPLATE, answers_with, bake, fake_uv
 from combinations import is_valid
 from cookiecutter.environment import StrictEnvironment
 from cookiecutter.exceptions import FailedHookException
@@ -120,16 +119,6 @@ def test_quotes_and_backslashes_in_answers_are_data(tmp_path: Path) -> None:
     metadata = tomllib.loads(project.read("pyproject.toml"))["project"]
     assert metadata["description"] == 'Says "hi" \\ and """ quotes'
     assert metadata["authors"][0]["name"] == 'O\'Brien "Ops"'
-
-
-def fake_uv(directory: Path, exit_code: int) -> Path:
-    """An executable named uv that records its arguments and exits with `exit_code`."""
-    directory.mkdir()
-    log = directory / "calls.log"
-    script = directory / "uv"
-    script.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexit {exit_code}\n')
-    script.chmod(script.stat().st_mode | stat.S_IEXEC)
-    return log
 
 
 def bake_with_setup(tmp_path: Path, path_dirs: list[Path], monkeypatch, capfd) -> str:

@@ -21,7 +21,8 @@ async def test_greeter_hands_off_to_sales_with_the_callers_name() -> None:
         [
             Reply("Hello! How can I help?"),
             Reply(
-                "Let me get you to sales.", [ToolCall("transfer_to_sales", {"caller_name": "Ana"})]
+                "Let me get you to sales.",
+                [ToolCall("transfer_to_department", {"department": "sales", "caller_name": "Ana"})],
             ),
             Reply("Hi Ana, I can help you choose a plan."),
         ]
@@ -30,7 +31,9 @@ async def test_greeter_hands_off_to_sales_with_the_callers_name() -> None:
         await session.start(Greeter())
         result = await session.run(user_input="Hi, I'm Ana and I want to upgrade my plan.")
 
-    result.expect.contains_function_call(name="transfer_to_sales", arguments={"caller_name": "Ana"})
+    result.expect.contains_function_call(
+        name="transfer_to_department", arguments={"department": "sales", "caller_name": "Ana"}
+    )
     result.expect.contains_agent_handoff(new_agent_type=Sales)
     assert instructions_of(model.requests[-1]) == instructions_for("sales")
     assert userdata.caller_name == "Ana"
@@ -45,7 +48,7 @@ async def test_billing_collects_and_confirms_the_account_number_first() -> None:
     model = ScriptedLLM(
         [
             Reply("Hello! How can I help?"),
-            Reply(tool_calls=[ToolCall("transfer_to_billing")]),
+            Reply(tool_calls=[ToolCall("transfer_to_department", {"department": "billing"})]),
             Reply("What is your eight-digit account number?"),
             Reply(tool_calls=[ToolCall("record_account_number", {"account_number": "1234-5678"})]),
             Reply("Thanks, your account is verified. How can I help with billing?"),
@@ -66,7 +69,7 @@ async def test_a_wrong_length_account_number_is_asked_again() -> None:
     model = ScriptedLLM(
         [
             Reply("Hello!"),
-            Reply(tool_calls=[ToolCall("transfer_to_billing")]),
+            Reply(tool_calls=[ToolCall("transfer_to_department", {"department": "billing"})]),
             Reply("What is your account number?"),
             Reply(tool_calls=[ToolCall("record_account_number", {"account_number": "123"})]),
             Reply("That seems short; could you repeat it?"),
@@ -87,7 +90,7 @@ async def test_going_back_reuses_the_same_agent_instance() -> None:
     model = ScriptedLLM(
         [
             Reply("Hello!"),
-            Reply(tool_calls=[ToolCall("transfer_to_sales")]),
+            Reply(tool_calls=[ToolCall("transfer_to_department", {"department": "sales"})]),
             Reply("Sales here."),
             Reply(tool_calls=[ToolCall("transfer_to_front_desk")]),
             Reply("Front desk again."),

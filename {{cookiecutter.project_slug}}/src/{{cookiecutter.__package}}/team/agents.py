@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from livekit.agents import Agent, RunContext, function_tool, llm
 {% if cookiecutter.use_rag %}
@@ -70,40 +70,21 @@ class Greeter(TeamAgent):
     role = "greeter"
 
     @function_tool
-    async def transfer_to_support(
-        self, context: RunContext[UserData], caller_name: str | None = None
+    async def transfer_to_department(
+        self,
+        context: RunContext[UserData],
+        department: Literal["support", "sales", "billing"],
+        caller_name: str | None = None,
     ) -> Agent:
-        """Hand the caller to technical support.
+        """Hand the caller to a colleague: support for product problems, sales for plans and
+        prices, billing for invoices, payments and refunds.
 
         Args:
+            department: Who should take the call.
             caller_name: The caller's name, if they gave it.
         """
         context.userdata.caller_name = caller_name or context.userdata.caller_name
-        return self.hand_off(context, Support)
-
-    @function_tool
-    async def transfer_to_sales(
-        self, context: RunContext[UserData], caller_name: str | None = None
-    ) -> Agent:
-        """Hand the caller to sales.
-
-        Args:
-            caller_name: The caller's name, if they gave it.
-        """
-        context.userdata.caller_name = caller_name or context.userdata.caller_name
-        return self.hand_off(context, Sales)
-
-    @function_tool
-    async def transfer_to_billing(
-        self, context: RunContext[UserData], caller_name: str | None = None
-    ) -> Agent:
-        """Hand the caller to billing.
-
-        Args:
-            caller_name: The caller's name, if they gave it.
-        """
-        context.userdata.caller_name = caller_name or context.userdata.caller_name
-        return self.hand_off(context, Billing)
+        return self.hand_off(context, DEPARTMENTS[department])
 
 
 class Specialist(TeamAgent):
@@ -134,3 +115,6 @@ class Billing(Specialist):
         self.session.generate_reply(
             instructions=f"The account number {userdata.account_id} is verified. Offer help."
         )
+
+
+DEPARTMENTS: dict[str, type[TeamAgent]] = {"support": Support, "sales": Sales, "billing": Billing}
