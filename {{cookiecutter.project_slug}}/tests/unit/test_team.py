@@ -3,6 +3,8 @@ shared userdata, the bounded context carried over, and the account-number task."
 
 from __future__ import annotations
 
+import asyncio
+
 from livekit.agents import AgentSession
 
 from {{ cookiecutter.__package }}.team import Billing, Greeter, Sales
@@ -82,6 +84,28 @@ async def test_a_wrong_length_account_number_is_asked_again() -> None:
         result = await session.run(user_input="123")
 
     result.expect.contains_function_call_output(is_error=True)
+    assert userdata.account_id is None
+
+
+async def test_hanging_up_during_the_account_step_ends_billing_cleanly() -> None:
+    # Closing the session cancels the running task; billing must end without an error.
+    model = ScriptedLLM(
+        [
+            Reply("Hello!"),
+            Reply(tool_calls=[ToolCall("transfer_to_department", {"department": "billing"})]),
+            Reply("What is your account number?"),
+        ]
+    )
+    userdata = UserData()
+    async with AgentSession[UserData](llm=model, userdata=userdata) as session:
+        await session.start(Greeter())
+        await session.run(user_input="Billing question.")
+        on_enter = [task for task in asyncio.all_tasks() if task.get_name().endswith("on_enter")]
+
+    done, _ = await asyncio.wait(on_enter, timeout=5)
+    assert on_enter
+    assert done == set(on_enter)
+    assert [task.exception() for task in done] == [None] * len(done)
     assert userdata.account_id is None
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from livekit.agents import Agent, RunContext, function_tool, llm
+from livekit.agents import Agent, RunContext, ToolError, function_tool, llm
 {% if cookiecutter.use_rag %}
 from ..knowledge import search_knowledge_base
 {%- endif %}
@@ -111,7 +111,10 @@ class Billing(Specialist):
     async def on_enter(self) -> None:
         userdata: UserData = self.session.userdata
         if userdata.account_id is None:
-            userdata.account_id = await CollectAccountNumber()
+            try:
+                userdata.account_id = await CollectAccountNumber()
+            except ToolError:
+                return  # the task was cancelled: the call ended before the number was confirmed
         self.session.generate_reply(
             instructions=f"The account number {userdata.account_id} is verified. Offer help."
         )
