@@ -48,12 +48,15 @@ def is_valid(answers: dict[str, object]) -> bool:
 
 
 def complete(overrides: dict[str, object]) -> dict[str, object]:
-    """Defaults plus overrides, switching to provider plugins when Inference cannot serve."""
+    """Defaults plus overrides, naming the agent for SIP and switching to provider plugins
+    when Inference cannot serve the chosen models."""
     answers = {**DEFAULTS, **overrides}
-    if not is_valid(answers) and "model_access" not in overrides:
-        answers["model_access"] = "plugins"
+    # SIP needs explicit dispatch; name the agent first, so that the missing name is not
+    # mistaken below for a provider that LiveKit Inference cannot serve.
     if answers.get("use_sip") and not answers.get("agent_name"):
         answers["agent_name"] = "phone-agent"
+    if not is_valid(answers) and "model_access" not in overrides:
+        answers["model_access"] = "plugins"
     return {key: answers[key] for key in DEFAULTS if answers[key] != DEFAULTS[key]}
 
 
