@@ -1,14 +1,24 @@
 """The supported answer combinations: the template's test matrix, as data.
 
-`single_variations()` changes one answer at a time from the defaults; `pairwise()` is a greedy
-covering set in which every pair of values of two different prompts appears in some bake.
-Combinations the pre-generation hook refuses are never produced (see `is_valid`).
+Two sets are built from the prompts in cookiecutter.json:
+
+- `default_suite()`, baked by `uv run pytest`: the defaults, every single-answer variation,
+  the 16 on/off combinations of the four patterns with the default providers, and a greedy
+  pairwise top-up so that every valid pair of values of two different prompts is baked.
+- `matrix_combinations()`, baked by `uv run pytest -m matrix` / `tests/matrix.py`: every
+  pattern combination crossed with `provider_rows()` (a pairwise covering set of every other
+  prompt), plus the default suite, so the default suite is a subset of it.
+
+Combinations the pre-generation hook refuses are never produced (see `is_valid`); all
+choices are deterministic, so every pytest-xdist worker collects the same list.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+from collections import Counter
+from collections.abc import Iterable
 
 from bake import DEFAULTS, TEMPLATE
 
@@ -25,6 +35,8 @@ DIMENSIONS: dict[str, list[object]] = {
     **{key: [True, False] for key in BOOLEANS},
     "agent_name": ["", "support-agent"],
 }
+PATTERNS = ["use_tool_calling", "use_rag", "use_multi_agent", "use_sip"]
+PROVIDER_DIMENSIONS = {key: values for key, values in DIMENSIONS.items() if key not in PATTERNS}
 
 INFERENCE_SERVES = {
     "stt": {"deepgram", "assemblyai", "openai"},
@@ -69,42 +81,127 @@ def single_variations() -> list[dict[str, object]]:
     return unique(combos)
 
 
-def pairwise(dimensions: dict[str, list[object]] = DIMENSIONS) -> list[dict[str, object]]:
-    keys = list(dimensions)
-    uncovered = {
+Pair = tuple[str, object, str, object]
+
+
+def valid_pairs(dimensions: dict[str, list[object]]) -> set[Pair]:
+    """Every pair of values of two different prompts that some valid answer set contains."""
+    return {
         (a, va, b, vb)
-        for a, b in itertools.combinations(keys, 2)
+        for a, b in itertools.combinations(dimensions, 2)
         for va in dimensions[a]
         for vb in dimensions[b]
         if is_valid({a: va, b: vb})
     }
+
+
+def pairs_in(row: dict[str, object], dimensions: dict[str, list[object]]) -> set[Pair]:
+    """The pairs a row covers; `row` may be partial or hold overrides only (defaults fill in)."""
+    full = {**DEFAULTS, **row}
+    return {
+        (a, full[a], b, full[b])
+        for a, b in itertools.combinations(dimensions, 2)
+        if full[a] in dimensions[a] and full[b] in dimensions[b]
+    }
+
+
+def pairwise(
+    dimensions: dict[str, list[object]] = DIMENSIONS,
+    covered: Iterable[dict[str, object]] = (),
+    tries: int = 5,
+) -> list[dict[str, object]]:
+    """Rows (as overrides of the defaults) that cover every valid pair `covered` leaves open.
+
+    Greedy and deterministic (sets only count and filter, never choose, so every xdist worker
+    collects the same list). Each row starts from an open pair of the two prompts with the
+    most open pairs (the `tries` first such seeds are tried, the best row kept), then takes,
+    prompt by prompt (most values first), the valid value that closes the most open pairs.
+    """
+    keys = list(dimensions)
+    position = {key: index for index, key in enumerate(keys)}
+    order = sorted(keys, key=lambda key: -len(dimensions[key]))
+    uncovered = valid_pairs(dimensions)
+    for row in covered:
+        uncovered -= pairs_in(row, dimensions)
+
+    def build(seed: Pair, open_per_value: Counter) -> dict[str, object]:
+        a, va, b, vb = seed
+        row: dict[str, object] = {a: va, b: vb}
+        for key in order:
+            if key in row:
+                continue
+
+            def gain(value: object, key: str = key) -> tuple[int, int]:
+                closes = sum(
+                    1
+                    for other, ov in row.items()
+                    if (other, ov, key, value) in uncovered or (key, value, other, ov) in uncovered
+                )
+                return (closes, open_per_value[(key, value)])
+
+            row[key] = max((v for v in dimensions[key] if is_valid({**row, key: v})), key=gain)
+        return row
+
     rows: list[dict[str, object]] = []
     while uncovered:
-        row: dict[str, object] = {}
-        for key in keys:
-            best = max(
-                (v for v in dimensions[key] if is_valid({**row, key: v})),
-                key=lambda v, key=key: (
-                    sum(
-                        1
-                        for other, ov in row.items()
-                        if (other, ov, key, v) in uncovered or (key, v, other, ov) in uncovered
-                    )
-                    + covers_later(key, v, uncovered)
-                ),
+        open_per_prompts = Counter((a, b) for a, _, b, _ in uncovered)
+        open_per_value = Counter(p[:2] for p in uncovered) + Counter(p[2:] for p in uncovered)
+
+        def rank(pair: Pair, open_per_prompts: Counter = open_per_prompts) -> tuple[int, ...]:
+            a, va, b, vb = pair
+            return (
+                -open_per_prompts[(a, b)],
+                position[a],
+                dimensions[a].index(va),
+                position[b],
+                dimensions[b].index(vb),
             )
-            row[key] = best
-        newly = {(a, row[a], b, row[b]) for a, b in itertools.combinations(keys, 2)} & uncovered
-        if not newly:  # pragma: no cover - a constraint left an unreachable pair
-            break
-        uncovered -= newly
-        rows.append(row)
-    return unique([{k: v for k, v in row.items() if v != DEFAULTS[k]} for row in rows])
+
+        candidates = [build(seed, open_per_value) for seed in sorted(uncovered, key=rank)[:tries]]
+        best = max(candidates, key=lambda row: len(pairs_in(row, dimensions) & uncovered))
+        uncovered -= pairs_in(best, dimensions)
+        rows.append({k: v for k, v in best.items() if v != DEFAULTS[k]})
+    return unique(rows)
 
 
-def covers_later(key: str, value: object, uncovered: set[tuple]) -> float:
-    # Tie-break towards values that still have many uncovered pairs ahead.
-    return 0.001 * sum(1 for pair in uncovered if (pair[0], pair[1]) == (key, value))
+def pattern_flags() -> list[dict[str, bool]]:
+    """All 16 on/off combinations of the four patterns."""
+    return [
+        dict(zip(PATTERNS, flags, strict=True))
+        for flags in itertools.product([False, True], repeat=len(PATTERNS))
+    ]
+
+
+def pattern_combinations() -> list[dict[str, object]]:
+    """The 16 pattern combinations with the default providers (and an agent name for SIP)."""
+    return [complete(flags) for flags in pattern_flags()]
+
+
+def default_base() -> list[dict[str, object]]:
+    """The defaults, every single-answer variation, and the 16 pattern combinations."""
+    return unique(single_variations() + pattern_combinations())
+
+
+def default_pairwise() -> list[dict[str, object]]:
+    """The rows that complete `default_base()` into a pairwise covering set of every prompt."""
+    return pairwise(DIMENSIONS, covered=default_base())
+
+
+def default_suite() -> list[dict[str, object]]:
+    """What `uv run pytest` bakes and checks; every row is also in `matrix_combinations()`."""
+    return unique(default_base() + default_pairwise())
+
+
+def provider_rows() -> list[dict[str, object]]:
+    """The defaults and a pairwise covering set of every prompt that is not a pattern."""
+    return [{}, *pairwise(PROVIDER_DIMENSIONS, covered=[{}])]
+
+
+def matrix_combinations() -> list[dict[str, object]]:
+    """The full matrix: every pattern combination x every provider row, then the rows of the
+    default suite that the crossing does not already hold (so the default suite is a subset)."""
+    crossed = [complete({**row, **flags}) for row in provider_rows() for flags in pattern_flags()]
+    return unique(crossed + default_suite())
 
 
 def unique(combos: list[dict[str, object]]) -> list[dict[str, object]]:

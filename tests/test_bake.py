@@ -1,4 +1,5 @@
-"""Bake the defaults, every single-answer variation and a pairwise covering set; check each.
+"""Bake the default suite (tests/combinations.py): the defaults, every single-answer variation,
+the 16 pattern combinations with default providers and a pairwise top-up; check each.
 
 Every bake must render without leftover Jinja, contain exactly the files its answers own, lint
 clean, and pass its own offline test suite in its own uv environment.
@@ -10,10 +11,10 @@ import re
 
 import pytest
 from bake import BakedProject, bake, leftover_jinja, uv_available
-from combinations import combo_id, complete, pairwise, single_variations
+from combinations import combo_id, complete, default_suite
 from expectations import owned_paths
 
-DEFAULT_SUITE = single_variations() + [c for c in pairwise() if c not in single_variations()]
+DEFAULT_SUITE = default_suite()
 BAKES: dict[str, BakedProject] = {}
 
 
