@@ -1,31 +1,36 @@
 """The full bake matrix: every combination of the four patterns x a pairwise covering set of
-providers, model access, turn detection, noise cancellation, deploy target and Python version.
+providers, model access, turn detection, noise cancellation, deploy target, license, Python
+version and agent name, plus the default suite's rows (see tests/combinations.py).
 
-    uv run python tests/matrix.py [--jobs N] [--limit N]     # prints a table, exit 1 on failure
-    uv run pytest -m matrix                                  # the same, as a test
+    uv run python tests/matrix.py [--jobs N] [--shard K/N] [--limit N]
+    uv run pytest -m matrix            # the same as one test; the table shows in the summary
 
-Each combination is baked, then checked in its own environment: ruff check, ruff format
---check, mypy, and the project's offline tests. Checks run in parallel, one combination per job.
+Each combination is baked, then checked in its own environment: uv sync, ruff check, ruff
+format --check, mypy, and the project's offline tests. Combinations run in parallel, one per
+job (default: one job per core); each project is deleted once checked. Prints a table of
+results and timings; exits 1 when a combination fails.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
+import shutil
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bake import BakedProject, bake
-from combinations import DIMENSIONS, combo_id, complete, pairwise
+from bake import bake
+from combinations import PATTERNS, combo_id, matrix_combinations
 
-PATTERNS = ["use_tool_calling", "use_rag", "use_multi_agent", "use_sip"]
+__all__ = ["PATTERNS", "matrix_combinations", "run", "select", "table"]
+
 CHECKS = (
     ("sync", ("uv", "sync", "--quiet")),
     ("ruff", ("uv", "run", "--no-sync", "ruff", "check", "--no-cache", ".")),
@@ -33,83 +38,137 @@ CHECKS = (
     ("mypy", ("uv", "run", "--no-sync", "mypy")),
     ("pytest", ("uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider")),
 )
+STEPS = ("bake", *(name for name, _ in CHECKS))
+# cookiecutter changes the process's working directory while it renders: one bake at a time.
+BAKE_LOCK = threading.Lock()
 
 
 @dataclass
 class Outcome:
     combo: dict[str, object]
-    failed: str = ""  # the first failing check, or "" when all passed
+    failed: str = ""  # the first failing step, or "" when all passed
     output: str = ""
-    seconds: float = 0.0
+    seconds: dict[str, float] = field(default_factory=dict)  # per step, in STEPS order
+
+    @property
+    def total(self) -> float:
+        return sum(self.seconds.values())
 
 
-def matrix_combinations() -> list[dict[str, object]]:
-    providers = {k: v for k, v in DIMENSIONS.items() if k not in PATTERNS and k != "agent_name"}
-    rows = pairwise(providers)
-    combos = []
-    for index, flags in enumerate(itertools.product([False, True], repeat=len(PATTERNS))):
-        row = rows[index % len(rows)]
-        combos.append(complete({**row, **dict(zip(PATTERNS, flags, strict=True))}))
-    # Then the remaining pairwise rows, with the default patterns.
-    combos += [complete(row) for row in rows[16:]]
-    return combos
+def select(
+    combos: list[dict[str, object]], shard: tuple[int, int] = (1, 1), limit: int | None = None
+) -> list[dict[str, object]]:
+    """Shard K of N takes every Nth combination from the Kth, so shards cost about the same."""
+    index, count = shard
+    if not 1 <= index <= count:
+        raise ValueError(f"shard {index}/{count}: K must be between 1 and N")
+    return combos[index - 1 :: count][:limit]
 
 
-def bake_all(combos: list[dict[str, object]], root: Path) -> list[Outcome | BakedProject]:
-    """Bake serially: cookiecutter changes the working directory, so it is not thread-safe."""
-    baked: list[Outcome | BakedProject] = []
-    for index, combo in enumerate(combos):
-        output = root / f"bake-{index}"
-        output.mkdir()
+def bake_and_check(combo: dict[str, object], root: Path) -> Outcome:
+    outcome = Outcome(combo)
+    output = Path(tempfile.mkdtemp(prefix="bake-", dir=root))
+    try:
+        started = time.monotonic()
         try:
-            baked.append(bake(output, **combo))
+            with BAKE_LOCK:
+                project = bake(output, **combo)
         except Exception as error:  # a bake that fails is a result to report, not a crash
-            baked.append(Outcome(combo, "bake", repr(error)))
-    return baked
-
-
-def check(project: BakedProject) -> Outcome:
-    started = time.monotonic()
-    outcome = Outcome(project.overrides)
-    for name, command in CHECKS:
-        result = project.run(*command)
-        if result.returncode != 0:
-            outcome.failed, outcome.output = name, (result.stdout + result.stderr)[-4000:]
-            break
-    outcome.seconds = time.monotonic() - started
+            outcome.failed, outcome.output = "bake", repr(error)
+            return outcome
+        finally:
+            outcome.seconds["bake"] = time.monotonic() - started
+        for name, command in CHECKS:
+            started = time.monotonic()
+            result = project.run(*command)
+            outcome.seconds[name] = time.monotonic() - started
+            if result.returncode != 0:
+                outcome.failed, outcome.output = name, (result.stdout + result.stderr)[-4000:]
+                break
+    finally:
+        shutil.rmtree(output, ignore_errors=True)
     return outcome
 
 
-def run(jobs: int, limit: int | None = None) -> list[Outcome]:
-    combos = matrix_combinations()[:limit]
+def run(
+    jobs: int,
+    shard: tuple[int, int] = (1, 1),
+    limit: int | None = None,
+    progress: bool = False,
+) -> list[Outcome]:
+    combos = select(matrix_combinations(), shard, limit)
+    done = 0
+    lock = threading.Lock()
+
+    def one(combo: dict[str, object]) -> Outcome:
+        nonlocal done
+        outcome = bake_and_check(combo, root)
+        with lock:
+            done += 1
+            if progress:
+                status = f"FAIL:{outcome.failed}" if outcome.failed else "ok"
+                print(
+                    f"[{done}/{len(combos)}] {status} {outcome.total:.0f}s {combo_id(combo)}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        return outcome
+
     with tempfile.TemporaryDirectory(prefix="matrix-") as tmp, ThreadPoolExecutor(jobs) as pool:
-        baked = bake_all(combos, Path(tmp))
-        return list(
-            pool.map(lambda item: item if isinstance(item, Outcome) else check(item), baked)
-        )
+        root = Path(tmp)
+        return list(pool.map(one, combos))
 
 
-def table(outcomes: list[Outcome]) -> str:
-    lines = [f"{'result':<14} {'seconds':>7}  combination"]
+def table(outcomes: list[Outcome], wall: float | None = None) -> str:
+    header = f"{'result':<13}" + "".join(f"{step:>8}" for step in STEPS) + f"{'total':>8}"
+    lines = [header + "  combination"]
     for outcome in outcomes:
         result = f"FAIL:{outcome.failed}" if outcome.failed else "ok"
-        lines.append(f"{result:<14} {outcome.seconds:>7.1f}  {combo_id(outcome.combo)}")
+        cells = "".join(
+            f"{outcome.seconds[step]:>8.1f}" if step in outcome.seconds else f"{'-':>8}"
+            for step in STEPS
+        )
+        lines.append(f"{result:<13}{cells}{outcome.total:>8.1f}  {combo_id(outcome.combo)}")
     failed = sum(1 for o in outcomes if o.failed)
-    total = sum(o.seconds for o in outcomes)
-    lines.append(f"{len(outcomes) - failed} passed, {failed} failed ({total:.0f} s of checks)")
+    summary = (
+        f"{len(outcomes) - failed} passed, {failed} failed; "
+        f"{sum(o.total for o in outcomes):.0f} s of bakes and checks"
+    )
+    if wall is not None:
+        summary += f" in {wall:.0f} s wall time"
+    lines.append(summary)
     return "\n".join(lines)
+
+
+def failures(outcomes: list[Outcome]) -> str:
+    return "".join(
+        f"\n--- {combo_id(o.combo)}: {o.failed}\n{o.output}\n" for o in outcomes if o.failed
+    )
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    index, _, count = text.partition("/")
+    try:
+        return int(index), int(count)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected K/N, got {text!r}") from None
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel bakes")
-    parser.add_argument("--limit", type=int, help="only the first N combinations")
+    parser.add_argument("--shard", type=parse_shard, default=(1, 1), help="run shard K of N")
+    parser.add_argument("--limit", type=int, help="only the first N combinations (of the shard)")
+    parser.add_argument("--list", action="store_true", help="print the combinations and exit")
     args = parser.parse_args()
-    outcomes = run(args.jobs, args.limit)
-    print(table(outcomes))
-    for outcome in outcomes:
-        if outcome.failed:
-            print(f"\n--- {combo_id(outcome.combo)}: {outcome.failed}\n{outcome.output}")
+    if args.list:
+        for combo in select(matrix_combinations(), args.shard, args.limit):
+            print(combo_id(combo))
+        return 0
+    started = time.monotonic()
+    outcomes = run(args.jobs, args.shard, args.limit, progress=True)
+    print(table(outcomes, time.monotonic() - started))
+    print(failures(outcomes), end="")
     return 1 if any(o.failed for o in outcomes) else 0
 
 

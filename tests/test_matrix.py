@@ -1,11 +1,17 @@
-"""The two bake sets (tests/combinations.py)."""
+"""The two bake sets (tests/combinations.py) and the matrix command (tests/matrix.py).
+
+The set checks are cheap and run by default; the full matrix runs with `-m matrix`.
+"""
 
 import itertools
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from bake import DEFAULTS
 from combinations import (
     DIMENSIONS,
@@ -14,12 +20,13 @@ from combinations import (
     complete,
     default_suite,
     is_valid,
-    matrix_combinations,
     pairwise,
     pattern_flags,
     provider_rows,
     single_variations,
 )
+from conftest import MATRIX_TABLE
+from matrix import Outcome, failures, matrix_combinations, parse_shard, run, select, table
 
 # Measured: one bake with its checks takes ~40 s of a core (sync 3, mypy 13, project tests 21),
 # so 63 bakes on 2 cores are ~21 min of the default run. Growing the default suite past this
@@ -116,3 +123,39 @@ def test_matrix_crosses_every_pattern_combination_with_every_provider_row() -> N
 def test_default_suite_is_a_subset_of_the_matrix() -> None:
     matrix = matrix_combinations()
     assert all(row in matrix for row in default_suite())
+
+
+def test_shards_split_the_matrix_without_overlap() -> None:
+    combos = matrix_combinations()
+    shards = [select(combos, (k, 4)) for k in range(1, 5)]
+    assert sorted(map(str, itertools.chain(*shards))) == sorted(map(str, combos))
+    assert max(map(len, shards)) - min(map(len, shards)) <= 1
+    assert select(combos, (2, 4), limit=3) == combos[1::4][:3]
+    assert parse_shard("3/8") == (3, 8)
+    with pytest.raises(ValueError):
+        select(combos, (5, 4))
+
+
+def test_table_shows_each_result_with_step_timings() -> None:
+    outcomes = [
+        Outcome({}, seconds={"bake": 0.2, "sync": 3.0, "ruff": 0.1}),
+        Outcome({"llm": "ollama"}, "pytest", "1 failed", {"bake": 0.3, "pytest": 20.0}),
+    ]
+    text = table(outcomes, wall=25.0)
+    assert "ok" in text.splitlines()[1] and "defaults" in text.splitlines()[1]
+    assert "FAIL:pytest" in text and "llm=ollama" in text
+    assert "1 passed, 1 failed" in text and "25 s wall time" in text
+    assert "1 failed" in failures(outcomes)
+
+
+@pytest.mark.matrix
+def test_full_matrix(record_property: Callable[[str, object], None]) -> None:
+    """MATRIX_SHARD=K/N runs one shard; the table shows in pytest's terminal summary."""
+    started = time.monotonic()
+    outcomes = run(
+        jobs=os.cpu_count() or 1,
+        shard=parse_shard(os.environ.get("MATRIX_SHARD", "1/1")),
+        limit=int(os.environ["MATRIX_LIMIT"]) if os.environ.get("MATRIX_LIMIT") else None,
+    )
+    record_property(MATRIX_TABLE, table(outcomes, time.monotonic() - started))
+    assert not any(o.failed for o in outcomes), failures(outcomes)
