@@ -83,9 +83,16 @@ def bake(output_dir: Path, **overrides: object) -> BakedProject:
 
 
 def project_environment(python_version: str) -> dict[str, str]:
-    """uv for a baked project: never download Python, find pyenv's versions on PATH."""
+    """The environment for uv in a baked project.
+
+    The rule for Python: a local interpreter when there is one, a download only when there is
+    none. pyenv's `versions/X.Y.*` goes first on PATH (pyenv's shims resolve by
+    .python-version and fail for other versions), and uv finds a `pythonX.Y` on PATH by itself
+    (e.g. from actions/setup-python). With either, UV_PYTHON_DOWNLOADS=never keeps the run
+    offline and on that interpreter. With neither (a fresh machine running .ci/run), uv's own
+    setting applies: by default it downloads the version once into its store.
+    """
     environ = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
-    environ["UV_PYTHON_DOWNLOADS"] = "never"
     environ.pop("UV_PROJECT_ENVIRONMENT", None)
     # The template's own venv holds real uv and ruff binaries (a pip-installed uv under pyenv
     # is a shim that resolves by .python-version and fails for other versions).
@@ -94,6 +101,8 @@ def project_environment(python_version: str) -> dict[str, str]:
     if candidates:
         path.insert(0, str(candidates[-1] / "bin"))
     environ["PATH"] = os.pathsep.join(path)
+    if candidates or shutil.which(f"python{python_version}", path=environ["PATH"]):
+        environ["UV_PYTHON_DOWNLOADS"] = "never"
     return environ
 
 
