@@ -1,15 +1,19 @@
-""".ci/run on a fresh Debian/Ubuntu machine, with fakes for python3, apt-get and uv.
+"""The template's CI: .ci/run on a fresh machine, and .github/workflows/ci.yml.
 
-The fake python3 behaves like Debian's under PEP 668: its pip refuses to install unless told
---break-system-packages; whether its venv module works is up to the test.
+.ci/run runs with fakes for python3, apt-get and uv. The fake python3 behaves like Debian's
+under PEP 668: its pip refuses to install unless told --break-system-packages; whether its
+venv module works is up to the test.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 from bake import TEMPLATE
 
 FAKE_UV = """#!/bin/sh
@@ -116,3 +120,38 @@ def test_setup_only_is_the_only_option(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 2 and "usage" in result.stderr
+
+
+def template_workflow() -> dict:
+    return yaml.safe_load((TEMPLATE / ".github" / "workflows" / "ci.yml").read_text())
+
+
+def test_adding_the_full_matrix_label_starts_a_run() -> None:
+    workflow = template_workflow()
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as true
+    assert set(triggers["pull_request"]["types"]) >= {
+        "opened",
+        "synchronize",
+        "reopened",
+        "labeled",
+    }
+    assert "full-matrix" in workflow["jobs"]["matrix"]["if"]
+    for name in ("lint", "test", "smoke"):
+        assert "github.event.label.name == 'full-matrix'" in workflow["jobs"][name]["if"]
+
+
+@pytest.mark.parametrize("job", ["test", "matrix"])
+def test_bake_jobs_have_every_python_a_project_can_ask_for(job: str) -> None:
+    offered = json.loads((TEMPLATE / "cookiecutter.json").read_text())["python_version"]
+    steps = template_workflow()["jobs"][job]["steps"]
+    setup = [s for s in steps if s.get("uses", "").startswith("actions/setup-python@")]
+    assert setup, f"{job} does not set up Python"
+    assert set(setup[0]["with"]["python-version"].split()) == set(offered)
+
+
+def test_matrix_shards_cover_the_whole_matrix() -> None:
+    job = template_workflow()["jobs"]["matrix"]
+    shards = job["strategy"]["matrix"]["shard"]
+    command = next(s["run"] for s in job["steps"] if "tests/matrix.py" in s.get("run", ""))
+    count = int(re.search(r"--shard \"\$\{\{ matrix.shard \}\}/(\d+)\"", command).group(1))
+    assert shards == list(range(1, count + 1))
