@@ -11,6 +11,7 @@ Standard library only: this runs under cookiecutter's or cruft's interpreter.
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -119,13 +120,23 @@ def remove_license_file():
 
 
 def inside_cruft_render():
-    """True when cruft renders old/new copies of the template to compute an update or diff.
+    """True when cruft renders a copy of the template to compute an update or a diff.
 
-    cruft puts `_commit` in the context and renders into a temporary directory; a real
-    `cruft create` renders into the user's output directory instead.
+    cruft 2.16 (`cruft/_commands/utils/generate.py`, `_generate_output`) renders those copies
+    with cookiecutter's `generate_files` into a fresh `tempfile.TemporaryDirectory()`, so the
+    project lands at `<tempdir>/tmpXXXXXXXX/<project_slug>`, alone in that directory, with
+    `_commit` in the context. `cruft create` renders into the user's output directory
+    instead, which may well be under the temp dir too (and is then no render: setup runs).
+    The one output directory that looks the same is a fresh, empty `tempfile.mkdtemp()`
+    itself; `cruft create` into one of those skips setup, as an update render would.
     """
-    return bool(ANSWERS.get("_commit")) and PROJECT.resolve().is_relative_to(
-        Path(tempfile.gettempdir()).resolve()
+    if not ANSWERS.get("_commit"):
+        return False
+    render_dir = PROJECT.resolve().parent
+    return (
+        render_dir.parent == Path(tempfile.gettempdir()).resolve()
+        and re.fullmatch(r"tmp[a-z0-9_]{8}", render_dir.name) is not None
+        and [entry.name for entry in render_dir.iterdir()] == [PROJECT.name]
     )
 
 
@@ -135,10 +146,11 @@ SETUP_COMMANDS = (
 )
 
 
-def print_setup_hint(reason):
+def print_setup_hint(reason, remaining=SETUP_COMMANDS):
+    """Say why setup stopped and list the commands still to run (not the ones that passed)."""
     say(f"Setup skipped: {reason}")
     say("Run it yourself from the project directory when you are ready:")
-    for command in SETUP_COMMANDS:
+    for command in remaining:
         say(f"    {' '.join(command)}")
 
 
@@ -153,17 +165,19 @@ def run_setup():
     if shutil.which("uv") is None:
         print_setup_hint("uv is not on PATH (install it: https://docs.astral.sh/uv/).")
         return
-    for command in SETUP_COMMANDS:
+    for index, command in enumerate(SETUP_COMMANDS):
+        remaining = SETUP_COMMANDS[index:]
         say(f"Running: {' '.join(command)}")
         try:
             result = subprocess.run(command, cwd=PROJECT, timeout=900, check=False)
         except (OSError, subprocess.TimeoutExpired) as error:
-            print_setup_hint(f"'{' '.join(command)}' did not finish ({error}).")
+            print_setup_hint(f"'{' '.join(command)}' did not finish ({error}).", remaining)
             return
         if result.returncode != 0:
             print_setup_hint(
                 f"'{' '.join(command)}' exited with {result.returncode} "
-                "(no network, or a package index or model hub that cannot be reached?)."
+                "(no network, or a package index or model hub that cannot be reached?).",
+                remaining,
             )
             return
 

@@ -125,11 +125,16 @@ def uv_available() -> bool:
     return shutil.which("uv") is not None
 
 
-def fake_uv(directory: Path, exit_code: int = 0) -> Path:
-    """An executable `uv` in `directory` that records its arguments; returns the log path."""
+def fake_uv(directory: Path, exit_code: int = 0, fail_on: str | None = None) -> Path:
+    """An executable `uv` in `directory` that records its arguments; returns the log path.
+
+    It exits with `exit_code`, or, given `fail_on` (a subcommand such as "run"), with
+    `exit_code` for that subcommand only and 0 for the others.
+    """
     directory.mkdir()
     log = directory / "calls.log"
     script = directory / "uv"
-    script.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\nexit {exit_code}\n')
+    fail = f'[ "$1" = "{fail_on}" ] && exit {exit_code}\nexit 0' if fail_on else f"exit {exit_code}"
+    script.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\n{fail}\n')
     script.chmod(0o755)
     return log

@@ -222,3 +222,31 @@ def test_setup_runs_on_create_but_never_inside_update_renders(
     assert cruft("update", "-y", cwd=project).returncode == 0
     assert "New note." in (project / "AGENTS.md").read_text()
     assert len(log.read_text().splitlines()) == 2, "setup ran inside cruft's update renders"
+
+
+def test_cruft_create_into_the_temp_dir_still_runs_setup(
+    template: Path, cruft: Cruft, tmp_path: Path
+) -> None:
+    """Under the system temp dir is not enough to be one of cruft's update renders (the hook
+    looks for their exact layout; tests/test_hooks.py covers the layouts one by one)."""
+    log = fake_uv(tmp_path / "bin")
+    cruft.environ["PATH"] = f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}"
+    cruft.environ.pop("LIVEKIT_TEMPLATE_SKIP_SETUP", None)
+    out = cruft.tmp / "work"
+    out.mkdir()
+    context = json.dumps({**ANSWERS, "run_setup": True})
+    result = cruft("create", "--no-input", "--extra-context", context, str(template), cwd=out)
+    assert result.returncode == 0, result.stderr
+    assert log.read_text().splitlines() == ["sync", "run python -m livekit.agents download-files"]
+    assert "Created my-voice-agent. Next:" in result.stderr
+
+    project = out / "my-voice-agent"
+    git("init", "-q", "-b", "main", cwd=project)
+    git("add", "-A", cwd=project)
+    git("commit", "-qm", "generated", cwd=project)
+    change_template(template, "AGENTS.md", "## Commands", "## Commands\n- New note.")
+    update = cruft("update", "-y", cwd=project)
+    assert update.returncode == 0, update.stderr
+    assert "New note." in (project / "AGENTS.md").read_text()
+    assert len(log.read_text().splitlines()) == 2, "setup ran inside cruft's update renders"
+    assert "Next:" not in update.stderr, "update renders print the next-steps message"

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -169,18 +170,59 @@ def test_missing_uv_prints_a_hint(tmp_path: Path, monkeypatch, capfd) -> None:
     assert (tmp_path / "out" / "my-voice-agent" / "pyproject.toml").exists()
 
 
+def test_a_failed_download_lists_only_the_commands_still_to_run(
+    tmp_path: Path, monkeypatch, capfd
+) -> None:
+    log = fake_uv(tmp_path / "bin", 3, fail_on="run")
+    stderr = bake_with_setup(
+        tmp_path, [tmp_path / "bin", no_tools_dir(tmp_path)], monkeypatch, capfd
+    )
+    assert log.read_text().splitlines() == ["sync", "run python -m livekit.agents download-files"]
+    hint = stderr[stderr.index("Setup skipped") :]
+    assert "'uv run python -m livekit.agents download-files' exited with 3" in hint
+    assert "    uv run python -m livekit.agents download-files" in hint
+    assert "uv sync" not in hint, "uv sync already passed; the hint must not repeat it"
+
+
+# Where a hook finds itself, relative to the system temp dir: cruft 2.16 renders update/diff
+# copies at <tmp>/tmpXXXXXXXX/<slug> (tempfile.TemporaryDirectory in _generate_output).
+RENDER_LAYOUTS = {
+    "cruft-update-render": ("abc123", "tmp/tmpk3_9xq2a/my-voice-agent", [], True),
+    "cruft-create-into-a-temp-dir": ("abc123", "tmp/work/my-voice-agent", [], False),
+    "cruft-create-deeper-in-temp": ("abc123", "tmp/tmpk3_9xq2a/a/my-voice-agent", [], False),
+    "cruft-create-into-a-mkdtemp-dir-in-use": (
+        "abc123",
+        "tmp/tmpk3_9xq2a/my-voice-agent",
+        ["notes.txt"],
+        False,
+    ),
+    "cruft-create-outside-temp": ("abc123", "home/me/my-voice-agent", [], False),
+    "cookiecutter-into-a-render-like-dir": ("", "tmp/tmpk3_9xq2a/my-voice-agent", [], False),
+}
+
+
 @pytest.mark.parametrize(
-    ("commit", "under_temp", "expected"),
-    [("abc123", True, True), ("abc123", False, False), ("", True, False)],
-    ids=["cruft-update-render", "cruft-create", "cookiecutter"],
+    ("commit", "project", "siblings", "expected"),
+    RENDER_LAYOUTS.values(),
+    ids=RENDER_LAYOUTS.keys(),
 )
-def test_detects_cruft_update_renders(
-    tmp_path: Path, monkeypatch, commit: str, under_temp: bool, expected: bool
+def test_detects_only_cruft_update_renders(
+    tmp_path: Path,
+    monkeypatch,
+    commit: str,
+    project: str,
+    siblings: list[str],
+    expected: bool,
 ) -> None:
     context = {**answers_with(), "__package": "my_voice_agent", "_commit": commit}
     hook = render_hook("post_gen_project.py", context, tmp_path)
-    project = tmp_path if under_temp else Path.home() / ".not-a-temp-dir-for-this-test"
-    monkeypatch.setattr(hook, "PROJECT", project)
+    root = tmp_path / "machine"
+    (root / "tmp").mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(root / "tmp"))
+    (root / project).mkdir(parents=True)
+    for name in siblings:
+        (root / project).parent.joinpath(name).write_text("mine\n")
+    monkeypatch.setattr(hook, "PROJECT", root / project)
     assert hook.inside_cruft_render() is expected
 
 
