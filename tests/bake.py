@@ -14,6 +14,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from subprocess import CompletedProcess
 
 from cookiecutter.main import cookiecutter
 
@@ -50,6 +51,9 @@ class BakedProject:
     def relative_files(self) -> set[str]:
         return {str(p.relative_to(self.path)) for p in self.files()}
 
+    def sync(self) -> subprocess.CompletedProcess[str]:
+        return uv_sync(self.path, project_environment(str(self.answers["python_version"])))
+
     def run(self, *command: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             command,
@@ -60,6 +64,34 @@ class BakedProject:
             timeout=timeout,
             check=False,
         )
+
+
+def uv_sync(path: Path, environ: dict[str, str], timeout: int = 900) -> CompletedProcess[str]:
+    """`uv sync` in a baked project, and with no network, `uv sync --offline` from uv's cache.
+
+    Baked projects have no uv.lock, so a plain sync asks the package index; once an online run
+    has filled the cache, the offline retry lets the suite run without a network. Online comes
+    first so that CI resolves current releases (its uv cache is restored from earlier runs).
+    """
+
+    def sync(*extra: str) -> CompletedProcess[str]:
+        return subprocess.run(
+            ["uv", "sync", "--quiet", *extra],
+            cwd=path,
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    online = sync()
+    if online.returncode == 0:
+        return online
+    offline = sync("--offline")
+    if offline.returncode != 0:
+        offline.stderr = f"uv sync:\n{online.stderr}\nuv sync --offline:\n{offline.stderr}"
+    return offline
 
 
 def answers_with(**overrides: object) -> dict[str, object]:

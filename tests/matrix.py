@@ -31,14 +31,13 @@ from combinations import PATTERNS, combo_id, matrix_combinations
 
 __all__ = ["PATTERNS", "matrix_combinations", "run", "select", "table"]
 
-CHECKS = (
-    ("sync", ("uv", "sync", "--quiet")),
+CHECKS = (  # after `sync` (BakedProject.sync: online, else from uv's cache)
     ("ruff", ("uv", "run", "--no-sync", "ruff", "check", "--no-cache", ".")),
     ("format", ("uv", "run", "--no-sync", "ruff", "format", "--check", "--no-cache", ".")),
     ("mypy", ("uv", "run", "--no-sync", "mypy")),
     ("pytest", ("uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider")),
 )
-STEPS = ("bake", *(name for name, _ in CHECKS))
+STEPS = ("bake", "sync", *(name for name, _ in CHECKS))
 # cookiecutter changes the process's working directory while it renders: one bake at a time.
 BAKE_LOCK = threading.Lock()
 
@@ -78,9 +77,9 @@ def bake_and_check(combo: dict[str, object], root: Path) -> Outcome:
             return outcome
         finally:
             outcome.seconds["bake"] = time.monotonic() - started
-        for name, command in CHECKS:
+        for name, command in (("sync", None), *CHECKS):
             started = time.monotonic()
-            result = project.run(*command)
+            result = project.sync() if command is None else project.run(*command)
             outcome.seconds[name] = time.monotonic() - started
             if result.returncode != 0:
                 outcome.failed, outcome.output = name, (result.stdout + result.stderr)[-4000:]

@@ -66,7 +66,7 @@ def test_ruff_check_and_format_pass(project: BakedProject) -> None:
 
 @pytest.mark.skipif(not uv_available(), reason="uv is not installed")
 def test_project_types_and_suite_pass_offline(project: BakedProject) -> None:
-    sync = project.run("uv", "sync", "--quiet")
+    sync = project.sync()
     assert sync.returncode == 0, sync.stderr[-3000:]
     types = project.run("uv", "run", "--no-sync", "mypy")
     assert types.returncode == 0, types.stdout[-3000:]

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from bake import TEMPLATE, answers_with, bake, fake_uv, project_environment
+from bake import TEMPLATE, answers_with, bake, fake_uv, project_environment, uv_sync
 
 CRUFT = str(Path(sys.executable).parent / "cruft")
 ANSWERS = answers_with(use_tool_calling=False, deploy_target="docker")
@@ -143,15 +143,7 @@ def test_update_applies_template_changes_and_keeps_user_edits(
     assert cruft("check", cwd=project).returncode == 0
 
     environ = project_environment("3.11")
-    sync = subprocess.run(
-        ["uv", "sync", "-q"],
-        cwd=project,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    sync = uv_sync(project, environ)  # falls back to uv's cache when there is no network
     assert sync.returncode == 0, sync.stderr
     tests = subprocess.run(
         ["uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"],
@@ -250,3 +242,40 @@ def test_cruft_create_into_the_temp_dir_still_runs_setup(
     assert "New note." in (project / "AGENTS.md").read_text()
     assert len(log.read_text().splitlines()) == 2, "setup ran inside cruft's update renders"
     assert "Next:" not in update.stderr, "update renders print the next-steps message"
+
+
+def test_enabling_a_pattern_later_brings_in_its_files_only(
+    template: Path, cruft: Cruft, tmp_path: Path
+) -> None:
+    project = create(cruft, template, tmp_path / "out")
+    package = project / "src" / "my_voice_agent"
+    assert not (package / "knowledge").exists()
+    readme = project / "README.md"
+    readme.write_text(readme.read_text() + "\nOur on-call rota: see the wiki.\n")
+    git("commit", "-qam", "our notes", cwd=project)
+
+    switch = cruft("update", "-y", "--variables-to-update", '{"use_rag": true}', cwd=project)
+    assert switch.returncode == 0, switch.stderr
+
+    for path in (
+        "src/my_voice_agent/knowledge/__init__.py",
+        "tests/unit/test_knowledge.py",
+        "knowledge/returns.md",
+        "tests/fixtures/knowledge/returns.md",
+    ):
+        assert (project / path).exists(), f"{path} did not come with the RAG pattern"
+    assert "sqlean.py" in (project / "pyproject.toml").read_text()
+    assert "Our on-call rota" in readme.read_text(), "the user's edit was lost"
+    for pruned in ("src/my_voice_agent/tools.py", "tests/unit/test_tools.py", "livekit.toml"):
+        assert not (project / pruned).exists(), f"{pruned} came back"
+    assert not list(project.rglob("*.rej"))
+    record = json.loads((project / ".cruft.json").read_text())
+    assert record["context"]["cookiecutter"]["use_rag"] is True
+
+    # Apart from the user's edit, the project is what a fresh bake with RAG on would be.
+    updated = tree(project)
+    fresh = tree(bake(tmp_path / "fresh", **{**ANSWERS, "use_rag": True}).path)
+    for ours in ("README.md", ".cruft.json"):
+        updated.pop(ours)
+    fresh.pop("README.md")
+    assert updated == fresh
