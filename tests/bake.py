@@ -6,6 +6,7 @@ A baked project is rendered once per answer set and cached for the whole session
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import re
@@ -24,7 +25,22 @@ DEFAULTS: dict[str, object] = {
     for key, value in json.loads((TEMPLATE / "cookiecutter.json").read_text()).items()
     if not key.startswith("_")
 }
-JINJA_LEFTOVER = re.compile(r"\{\{-? *cookiecutter|\{%|%\}")
+# Jinja that survived rendering: any opener ({{ {% {#) or statement/comment closer (%} #}).
+# A bare `}}` is not searched for: JSON and Python f-strings close nested braces with it.
+JINJA_LEFTOVER = re.compile(r"\{\{|\{%|\{#|%\}|#\}")
+# Legitimate look-alikes: (files, the text to disregard there, why it is not Jinja).
+JINJA_ALLOWED = (
+    (
+        ".github/workflows/*.yml",
+        re.compile(r"\$\{\{.*?\}\}"),
+        "GitHub Actions expressions; these files are copied without rendering",
+    ),
+    (
+        "src/*/knowledge/tokenizer.json",
+        re.compile(r'"##\}"'),
+        "the WordPiece token '##}' of the MiniLM vocabulary, copied without rendering",
+    ),
+)
 PYENV_ROOT = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
 
 
@@ -139,17 +155,19 @@ def project_environment(python_version: str) -> dict[str, str]:
 
 
 def leftover_jinja(project: BakedProject) -> list[str]:
+    """Files that still hold Jinja syntax, once JINJA_ALLOWED's look-alikes are disregarded."""
     found = []
     for path in project.files():
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue
-        if path.parent.name == "workflows":
-            # GitHub expressions ${{ ... }} are meant to survive rendering.
-            text = re.sub(r"\$\{\{.*?\}\}", "", text)
+        relative = path.relative_to(project.path).as_posix()
+        for pattern, allowed, _reason in JINJA_ALLOWED:
+            if fnmatch.fnmatch(relative, pattern):
+                text = allowed.sub("", text)
         if JINJA_LEFTOVER.search(text):
-            found.append(str(path.relative_to(project.path)))
+            found.append(relative)
     return found
 
 

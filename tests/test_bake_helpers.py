@@ -48,3 +48,31 @@ def test_uv_may_download_a_python_that_is_not_installed(
 def test_the_template_venv_tools_come_before_the_callers_path(bare_machine: Path) -> None:
     path = bake.project_environment("3.99")["PATH"].split(os.pathsep)
     assert path[0] == str(Path(sys.executable).parent)
+
+
+LEFTOVERS = {
+    "README.md": "# {{ cookiecutter.project_name }}\n",
+    "src/app.py": "x = 1\n{% if cookiecutter.use_rag %}\nimport rag\n",
+    "src/loose.py": "NAME = '{{ project_name }}'\n",
+    "src/comment.py": "{# a Jinja comment the template forgot #}\nx = 1\n",
+    "src/closer.toml": "a = 1 %}\n",
+    ".github/workflows/ci.yml": "run: echo ${{ github.ref }} {{ cookiecutter.slug }}\n",
+}
+CLEAN = {
+    ".github/workflows/deploy.yml": "group: ${{ github.workflow }}-${{ github.ref }}\n",
+    "src/pkg/knowledge/tokenizer.json": '{"vocab": {"##{": 1, "##}": 2}}}\n',
+    "src/fmt.py": 'line = f"{name:<{width}}"\n',
+    "rule.json": '{"rule": {"dispatch": {"prefix": "call-"}}}\n',
+}
+
+
+def test_leftover_jinja_finds_any_opener_or_closer_but_not_allowed_look_alikes(
+    tmp_path: Path,
+) -> None:
+    for relative, text in {**LEFTOVERS, **CLEAN}.items():
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\xff{{")
+    project = bake.BakedProject(tmp_path, {})
+    assert sorted(bake.leftover_jinja(project)) == sorted(LEFTOVERS)
