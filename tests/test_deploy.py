@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 import yaml
 from bake import BakedProject, bake, project_environment
+from combinations import combo_id, complete
 
 TESTS = Path(__file__).parent
 TOOLS = Path(sys.executable).parent
@@ -73,8 +74,24 @@ def platform_grace(project: BakedProject) -> int | None:
     return None  # LiveKit Cloud manages its own rollout
 
 
-def test_dockerfile_passes_hadolint(target_project: BakedProject) -> None:
-    result = tool("hadolint", target_project.path / "Dockerfile")
+# Answers that change the Dockerfile (extra COPY/RUN lines) or what `download-files` fetches,
+# on top of every deploy target: hadolint must pass on each rendering, not only the default.
+DOCKERFILE_VARIANTS = [
+    *({"deploy_target": target} for target in TARGETS),
+    {"use_rag": True},
+    {"use_sip": True},
+    {"stt": "faster-whisper"},
+    {"turn_detection": "text-model"},
+    {"use_rag": True, "use_sip": True, "stt": "faster-whisper", "turn_detection": "text-model"},
+]
+
+
+@pytest.mark.parametrize(
+    "answers", [complete(v) for v in DOCKERFILE_VARIANTS], ids=lambda a: combo_id(a)
+)
+def test_dockerfile_passes_hadolint(answers: dict[str, object], tmp_path: Path) -> None:
+    project = bake(tmp_path, **answers)
+    result = tool("hadolint", project.path / "Dockerfile")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
