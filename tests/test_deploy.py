@@ -3,23 +3,27 @@
 Kubernetes: kubernetes-validate --strict. Dockerfile: hadolint. Compose: check-jsonschema's
 vendored compose spec. render.yaml / railway.json: the schemas in tests/schemas/ (no official
 schema is vendored anywhere offline). ECS: cfn-lint on the CloudFormation template. Docker
-itself cannot run here, so the Dockerfile's own build commands are replayed in a clean
-directory with the same environment variables instead.
+itself cannot run here, so the rendered Dockerfile is replayed instead (tests/dockerfile_replay.py):
+its stages, environment, .dockerignore-filtered copies and RUN commands, in clean directories;
+then the runtime user must find the model files the build downloaded.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 import yaml
 from bake import BakedProject, bake, project_environment
 from combinations import combo_id, complete
+from dockerfile_replay import Replay
 
 TESTS = Path(__file__).parent
 TOOLS = Path(sys.executable).parent
@@ -168,51 +172,259 @@ def test_drain_timeout_fits_the_platform_grace_period(target_project: BakedProje
         assert 0 < drain_default(target_project) < grace
 
 
-def dockerfile_stage(dockerfile: str, name: str) -> str:
-    return dockerfile.split(f" AS {name}")[1].split("\nFROM ")[0]
+# A stand-in for a plugin that downloads a model at build time. It is added to the build
+# context under src/livekit/plugins/ (where the project registers its own downloads), so
+# `python -m livekit.agents download-files` finds it like any installed plugin. It writes a file
+# where the model hub caches (plus an XDG cache file); the runtime user must find both.
+CACHE_PROBE = """\
+import logging
+import os
+from pathlib import Path
+
+from livekit.agents import Plugin
+
+REPO, REVISION, FILENAME = "template-tests/cache-probe", "0" * 40, "model.bin"
 
 
-def test_models_are_downloaded_by_the_user_that_runs_the_agent() -> None:
-    dockerfile = (
-        Path(__file__).parents[1] / "{{cookiecutter.project_slug}}/Dockerfile"
-    ).read_text()
-    runtime = dockerfile_stage(dockerfile, "runtime")
-    home = re.search(r"HOME=(\S+)", runtime).group(1)
-    assert re.search(rf"HF_HOME={re.escape(home)}/", runtime)
-    assert re.search(rf"XDG_CACHE_HOME={re.escape(home)}/", runtime)
-    user = re.search(r"useradd .*--home-dir (\S+) --uid (\d+)", runtime)
-    assert user.group(1) == home
-    user_line = runtime.index(f"USER {user.group(2)}")
-    assert user_line < runtime.index("download-files"), "models must be fetched as the agent user"
-    assert (
-        runtime.rstrip()
-        .splitlines()[-1]
-        .startswith('CMD ["python", "-m", "livekit.agents", "start"')
+def hub_cache() -> Path:
+    try:
+        from huggingface_hub import constants
+    except ImportError:  # not installed: the same resolution as huggingface_hub/constants.py
+        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        home = os.path.expanduser(os.environ.get("HF_HOME") or os.path.join(xdg, "huggingface"))
+        return Path(os.environ.get("HF_HUB_CACHE") or os.path.join(home, "hub"))
+    return Path(constants.HF_HUB_CACHE)
+
+
+def xdg_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cache-probe"
+
+
+class CacheProbe(Plugin):
+    def __init__(self) -> None:
+        super().__init__(__name__, "0.0.0", __name__, logging.getLogger(__name__))
+
+    def download_files(self) -> None:
+        repo = hub_cache() / ("models--" + REPO.replace("/", "--"))
+        (repo / "snapshots" / REVISION).mkdir(parents=True, exist_ok=True)
+        (repo / "snapshots" / REVISION / FILENAME).write_text("weights")
+        (repo / "refs").mkdir(exist_ok=True)
+        (repo / "refs" / "main").write_text(REVISION)
+        xdg_cache().mkdir(parents=True, exist_ok=True)
+        (xdg_cache() / FILENAME).write_text("weights")
+
+
+def load() -> list[str]:
+    \"\"\"Where the files are, read the way a model loader does at run time (offline).\"\"\"
+    try:
+        from huggingface_hub import hf_hub_download
+    except ImportError:
+        repo = hub_cache() / ("models--" + REPO.replace("/", "--"))
+        found = repo / "snapshots" / (repo / "refs" / "main").read_text() / FILENAME
+        if not found.is_file():
+            raise FileNotFoundError(found) from None
+        hub_file = str(found)
+    else:
+        hub_file = hf_hub_download(REPO, FILENAME, local_files_only=True)
+    xdg_file = xdg_cache() / FILENAME
+    if not xdg_file.is_file():
+        raise FileNotFoundError(xdg_file)
+    return [hub_file, str(xdg_file)]
+
+
+Plugin.register_plugin(CacheProbe())
+"""
+PROBE_MODULE = "livekit.plugins.template_cache_probe"
+# Files the build context holds that .dockerignore must keep out of the image.
+DECOYS = (".env.local", "src/{package}/__pycache__/decoy.cpython-311.pyc", ".venv/decoy")
+UV_IMAGE = "ghcr.io/astral-sh/uv"
+REPLAY_BAKES = {
+    "docker": {"deploy_target": "docker"},
+    "docker-rag": {"deploy_target": "docker", "use_rag": True},
+}
+CONTEXTS: dict[str, tuple[BakedProject, Path, bool]] = {}
+PREBUILT: dict[str, Path] = {}  # stage text -> finished stage root, shared by the variants
+# The container's `/` while a replay runs: one fixed path per test process, so absolute paths
+# written in the build stage resolve the same way in the runtime stage.
+CONTAINER_ROOT = Path(tempfile.gettempdir()) / f"template-docker-replay-{os.getpid()}"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def remove_container_root():
+    yield
+    shutil.rmtree(CONTAINER_ROOT, ignore_errors=True)
+
+
+def build_context(name: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bool]:
+    """The baked project as a build context: its lockfile, the probe plugin, some decoys.
+
+    Returns the context and whether its lock resolved from uv's cache alone (then the replayed
+    `uv sync` steps run offline too, like a build with a cache mount).
+    """
+    if name not in CONTEXTS:
+        root = tmp_path_factory.mktemp(f"context-{name}")
+        project = bake(root / "bake", **REPLAY_BAKES[name])
+        context = root / "context"
+        shutil.copytree(project.path, context)
+        package = str(project.answers["project_slug"]).replace("-", "_")
+        probe = context / "src" / PROBE_MODULE.replace(".", "/") / "__init__.py"
+        probe.parent.mkdir(parents=True)
+        probe.write_text(CACHE_PROBE)
+        for decoy in DECOYS:
+            path = context / decoy.format(package=package)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("LIVEKIT_API_SECRET=must-not-reach-the-image\n")
+        environ = project_environment(str(project.answers["python_version"]))
+        offline = {**environ, "UV_OFFLINE": "1"}
+        lock = subprocess.run(
+            ["uv", "lock"], cwd=context, env=offline, capture_output=True, text=True, check=False
+        )
+        cached = lock.returncode == 0
+        if not cached:  # a cold uv cache: resolve once from the index
+            lock = subprocess.run(
+                ["uv", "lock"], cwd=context, env=environ, capture_output=True, text=True
+            )
+        assert lock.returncode == 0, lock.stderr[-3000:]
+        CONTEXTS[name] = (project, context, cached)
+    _, context, cached = CONTEXTS[name]
+    return context, cached
+
+
+def replay_build(context: Path, cached: bool, workspace: Path, dockerfile: str) -> Replay:
+    python_version = re.search(r"^ARG PYTHON_VERSION=(\S+)", dockerfile, re.MULTILINE).group(1)
+    python_bin = Path(project_environment(python_version)["PATH"].split(os.pathsep)[0])
+    uv_cache = subprocess.run(
+        [str(TOOLS / "uv"), "cache", "dir"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    # What a cache mount (`--mount=type=cache,target=/root/.cache/uv`) gives a real build.
+    builder = {"UV_CACHE_DIR": uv_cache, **({"UV_OFFLINE": "1"} if cached else {})}
+    return Replay(
+        dockerfile,
+        context,
+        workspace,
+        root=CONTAINER_ROOT,
+        python_bin=python_bin,
+        images={UV_IMAGE: {"/uv": TOOLS / "uv", "/uvx": TOOLS / "uvx"}},
+        builder_environment=builder,
+        prebuilt=PREBUILT,
+    ).run()
+
+
+def inside(path: str, directory: str) -> bool:
+    return Path(path) == Path(directory) or Path(path).is_relative_to(directory)
+
+
+def check_runtime_user_finds_the_models(replay: Replay) -> list[str]:
+    """The model cache the build writes is the one the user that runs the agent reads."""
+    final = replay.final
+    assert final is not None and final.cmd, "no CMD in the last stage"
+    name, uid, home = replay.account(final, final.user)
+    assert "0" not in {name, uid}, "the agent runs as root"
+    runtime = replay.environment(final)
+    assert runtime["HOME"] == home, f"HOME={runtime['HOME']} is not {name}'s home {home}"
+    for variable in ("XDG_CACHE_HOME", "HF_HOME", "HF_HUB_CACHE"):
+        if variable in runtime:
+            assert inside(runtime[variable], home), f"{variable} is outside {home}"
+    # Run the image's python as the CMD would, from another directory and offline.
+    environment = {**replay.host_environment(final), "HF_HUB_OFFLINE": "1"}
+    python = shutil.which(final.cmd[0], path=environment["PATH"])
+    assert python and inside(python, str(replay.host(final, final.workdir))), (
+        f"CMD's {final.cmd[0]} is not the project environment's: {python}"
     )
+    elsewhere = replay.host(final, "/tmp")
+    loaded = subprocess.run(
+        [python, "-c", f"import json, {PROBE_MODULE} as p; print(json.dumps(p.load()))"],
+        cwd=elsewhere,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert loaded.returncode == 0, f"the runtime user cannot find the models:\n{loaded.stderr}"
+    downloads = [run for run in replay.runs if "livekit.agents download-files" in run.command]
+    assert len(downloads) == 1, "download-files must run exactly once, in the image"
+    assert downloads[0].stage == final.name, "models fetched in a stage the image does not keep"
+    assert downloads[0].user == final.user, (
+        f"download-files ran as {downloads[0].user}, the agent runs as {final.user}"
+    )
+    found = json.loads(loaded.stdout)
+    for path in found:
+        assert inside(path, str(replay.host(final, home))), f"{path} is outside {home}"
+    return found
 
 
 @pytest.mark.skipif(shutil.which("uv") is None, reason="uv is not installed")
-def test_the_dockerfile_build_steps_run_in_a_clean_directory(tmp_path: Path) -> None:
-    """Replay the Dockerfile's RUN steps with its environment (no Docker engine here)."""
-    project = bake(tmp_path / "bake", deploy_target="docker")
-    app, home = tmp_path / "app", tmp_path / "home" / "agent"
-    shutil.copytree(project.path, app, ignore=shutil.ignore_patterns(".venv", "tests"))
-    environ = project_environment("3.11") | {
-        "UV_PROJECT_ENVIRONMENT": str(app / ".venv"),
-        "UV_LINK_MODE": "copy",
-        "HOME": str(home),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "HF_HOME": str(home / ".cache" / "huggingface"),
-    }
+@pytest.mark.parametrize("bake_name", list(REPLAY_BAKES))
+def test_the_dockerfile_builds_in_a_clean_directory_and_the_runtime_finds_its_models(
+    bake_name: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Replay the rendered Dockerfile's ENV/COPY/RUN steps (no Docker engine here)."""
+    context, cached = build_context(bake_name, tmp_path_factory)
+    replay = replay_build(context, cached, tmp_path, (context / "Dockerfile").read_text())
+    check_runtime_user_finds_the_models(replay)
 
-    def run(*command: str) -> None:
-        result = subprocess.run(
-            command, cwd=app, env=environ, capture_output=True, text=True, timeout=900, check=False
-        )
-        assert result.returncode == 0, f"{command}: {result.stderr[-3000:]}"
-
-    run("uv", "lock")  # generated with run_setup=yes; the image build needs the lockfile
-    run("uv", "sync", "--locked", "--no-dev", "--no-install-project")
-    run("uv", "sync", "--locked", "--no-dev")
-    run(str(app / ".venv/bin/python"), "-m", "livekit.agents", "download-files")
+    final = replay.final
+    app = replay.host(final, final.workdir)
+    image_files = {str(p.relative_to(final.root)) for p in final.root.rglob("*")}
+    package = next(context.glob("src/*/settings.py")).parent.name
+    for decoy in DECOYS:
+        assert not any(f.endswith(decoy.format(package=package)) for f in image_files), decoy
+    assert not any(Path(f).name == ".env.local" for f in image_files)
     assert not (app / ".venv/bin/pytest").exists(), "dev tools must not ship in the image"
+    assert final.cmd[:4] == ["python", "-m", "livekit.agents", "start"]
+    if REPLAY_BAKES[bake_name].get("use_rag"):
+        assert (app / "knowledge/.index.sqlite3").stat().st_size > 0, "no knowledge index"
+
+
+def without(pattern: str, text: str) -> str:
+    changed = re.sub(pattern, "", text, count=1, flags=re.MULTILINE)
+    assert changed != text, f"mutation {pattern!r} no longer applies"
+    return changed
+
+
+def user_after_download(text: str) -> str:
+    text = without(r"^USER 10001\n", text)
+    return text.replace(
+        "RUN python -m livekit.agents download-files\n",
+        "RUN python -m livekit.agents download-files\nUSER 10001\n",
+    )
+
+
+# Dockerfiles that each get the cache wrong in a way seen in other starters.
+BROKEN_DOCKERFILES = {
+    "downloads-as-root": (user_after_download, "download-files ran as root"),
+    "no-cache-env-downloads-as-root": (
+        lambda t: user_after_download(
+            without(
+                r"^ENV HOME=\S+ \\\n",
+                without(
+                    r"^\s+(XDG_CACHE_HOME|HF_HOME)=\S+ \\\n",
+                    without(r"^\s+(XDG_CACHE_HOME|HF_HOME)=\S+ \\\n", t),
+                ),
+            ).replace("    PATH=/app", "ENV PATH=/app", 1)
+        ),
+        "cannot find the models",
+    ),
+    "hf-home-set-after-download": (
+        lambda t: without(r"^\s+HF_HOME=\S+ \\\n", t).replace(
+            "\nEXPOSE", "\nENV HF_HOME=/home/agent/models\nEXPOSE", 1
+        ),
+        "cannot find the models",
+    ),
+    "home-is-not-the-users": (
+        lambda t: t.replace("ENV HOME=/home/agent", "ENV HOME=/root", 1),
+        "HOME=/root is not agent's home",
+    ),
+}
+
+
+@pytest.mark.skipif(shutil.which("uv") is None, reason="uv is not installed")
+@pytest.mark.parametrize("broken", list(BROKEN_DOCKERFILES))
+def test_the_replay_catches_a_model_cache_the_runtime_user_cannot_read(
+    broken: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    context, cached = build_context("docker", tmp_path_factory)
+    mutate, message = BROKEN_DOCKERFILES[broken]
+    dockerfile = mutate((context / "Dockerfile").read_text())
+    with pytest.raises(AssertionError, match=message):
+        check_runtime_user_finds_the_models(replay_build(context, cached, tmp_path, dockerfile))
