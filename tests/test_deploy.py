@@ -146,6 +146,25 @@ def test_artefacts_pass_their_validators(target_project: BakedProject) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_compose_reaches_a_local_livekit_server(tmp_path: Path) -> None:
+    """The URLs deploy/docker/README.md gives resolve from the agent's container."""
+    project = bake(tmp_path, deploy_target="docker")
+    services = yaml.safe_load(project.read("compose.yaml"))["services"]
+    readme = project.read("deploy/docker/README.md")
+    # A server on the host: Docker Desktop has the name built in, Linux needs this mapping.
+    assert "host.docker.internal:host-gateway" in services["agent"]["extra_hosts"]
+    assert "LIVEKIT_URL=ws://host.docker.internal:7880" in readme
+    # A server in the same project: only under its profile, so `docker compose up` stays
+    # agent-only; the agent reaches it by service name.
+    server = services["livekit"]
+    assert server["profiles"] == ["local-server"]
+    assert "--dev" in server["command"] and "0.0.0.0" in server["command"]
+    assert re.fullmatch(r"livekit/livekit-server:v\d+\.\d+\.\d+", server["image"])
+    assert {"7880:7880", "7881:7881", "7882:7882/udp"} <= set(server["ports"])
+    assert "docker compose --profile local-server up" in readme
+    assert "LIVEKIT_URL=ws://livekit:7880" in readme
+
+
 def test_secrets_are_exactly_the_env_example_keys_and_never_values(
     target_project: BakedProject,
 ) -> None:
