@@ -165,6 +165,17 @@ def test_compose_reaches_a_local_livekit_server(tmp_path: Path) -> None:
     assert "LIVEKIT_URL=ws://livekit:7880" in readme
 
 
+def test_railway_health_checks_the_workers_health_server(tmp_path: Path) -> None:
+    project = bake(tmp_path, deploy_target="railway")
+    deploy = json.loads(project.read("railway.json"))["deploy"]
+    assert deploy["healthcheckPath"] == "/"
+    # Railway checks the port in PORT; the worker serves health on the image's EXPOSEd port.
+    port = re.search(r"^EXPOSE (\d+)", project.read("Dockerfile"), re.MULTILINE).group(1)
+    settings = next(project.path.glob("src/*/settings.py")).read_text()
+    assert f"HEALTH_PORT = {port}" in settings
+    assert f"`PORT={port}`" in (TESTS.parent / "docs/deploy/railway.md").read_text()
+
+
 def test_secrets_are_exactly_the_env_example_keys_and_never_values(
     target_project: BakedProject,
 ) -> None:

@@ -87,6 +87,12 @@ DEFAULT_DRAIN_TIMEOUT_SECONDS = {{ cookiecutter._shutdown_grace_seconds[cookiecu
 
 # Commands that register a worker; `console` runs in-process. Others need no settings.
 SERVER_COMMANDS = frozenset({"dev", "start", "connect"})
+{%- if cookiecutter.deploy_target == "railway" %}
+
+# The worker's health server port under `start` (livekit's production default). Railway sends
+# its deploy health check to the port in PORT, so the service variable PORT must equal it.
+HEALTH_PORT = 8081
+{%- endif %}
 
 
 @dataclass(frozen=True)
@@ -194,10 +200,30 @@ def exit_if_no_audio_library() -> None:
         raise SystemExit(2) from None
 
 
+{%- if cookiecutter.deploy_target == "railway" %}
+
+
+def exit_if_health_check_misses(command: str, environ: Mapping[str, str] = os.environ) -> None:
+    """Stop when Railway would health-check a port the worker does not listen on."""
+    port = environ.get("PORT", "").strip()
+    if command == "start" and port and port != str(HEALTH_PORT):
+        print(
+            f"PORT={port}, but the worker's health server listens on {HEALTH_PORT}, and Railway "
+            f"sends its deploy health check to PORT. Set the service variable "
+            f"PORT={HEALTH_PORT} (railway variables --set PORT={HEALTH_PORT}).",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+{%- endif %}
+
+
 def check_before_start(argv: list[str]) -> None:
     """Load `.env.local`, then stop before the CLI starts if the command cannot run."""
     load_env_file()
     command = command_from_argv(argv)
     exit_if_missing(command)
+{%- if cookiecutter.deploy_target == "railway" %}
+    exit_if_health_check_misses(command)
+{%- endif %}
     if command == "console":
         exit_if_no_audio_library()

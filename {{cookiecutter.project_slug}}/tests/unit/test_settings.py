@@ -106,3 +106,21 @@ def test_a_bad_drain_timeout_names_the_variable(capsys: pytest.CaptureFixture[st
     with pytest.raises(SystemExit):
         settings.drain_timeout({"DRAIN_TIMEOUT_SECONDS": "ten minutes"})
     assert "DRAIN_TIMEOUT_SECONDS='ten minutes'" in capsys.readouterr().err
+
+{%- if cookiecutter.deploy_target == "railway" %}
+
+
+@pytest.mark.parametrize("port", ["", str(settings.HEALTH_PORT)])
+def test_railway_health_check_port_matches_the_worker(port: str) -> None:
+    settings.exit_if_health_check_misses("start", {"PORT": port})
+
+
+def test_a_railway_port_the_worker_does_not_serve_stops_start(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings.exit_if_health_check_misses("console", {"PORT": "8080"})  # no health server
+    with pytest.raises(SystemExit) as stopped:
+        settings.exit_if_health_check_misses("start", {"PORT": "8080"})
+    assert stopped.value.code == 2
+    assert f"PORT={settings.HEALTH_PORT}" in capsys.readouterr().err
+{%- endif %}
