@@ -202,6 +202,149 @@ def test_drain_timeout_fits_the_platform_grace_period(target_project: BakedProje
         assert 0 < drain_default(target_project) < grace
 
 
+# The longest shutdown grace each platform documents (None: no documented maximum).
+PLATFORM_GRACE_MAXIMUM = {
+    "render": 300,  # maxShutdownDelaySeconds: 1-300 (render.com/docs/blueprint-spec)
+    "aws-ecs": 120,  # Fargate containers' stopTimeout: at most 120 s (ECS ContainerDefinition)
+    "railway": None,  # drainingSeconds: no maximum in docs.railway.com's config-as-code page
+    "kubernetes": None,  # terminationGracePeriodSeconds: any non-negative integer
+    "docker": None,  # compose stop_grace_period: any duration
+}
+
+
+def test_grace_periods_stay_within_each_platforms_maximum(target_project: BakedProject) -> None:
+    target = target_project.answers["deploy_target"]
+    grace = platform_grace(target_project)
+    if target == "livekit-cloud":
+        assert grace is None
+        return
+    assert isinstance(grace, int) and grace > 0
+    maximum = PLATFORM_GRACE_MAXIMUM[str(target)]
+    if maximum is not None:
+        assert grace <= maximum, f"{target} cuts the container after {maximum} s"
+    # The worker's own drain ends first, so it can close calls before the platform kills it.
+    assert drain_default(target_project) < grace
+
+
+class CloudFormationLoader(yaml.SafeLoader):
+    """Reads !Ref, !Sub, !Equals ... as {"Ref": ...} style mappings."""
+
+
+CloudFormationLoader.add_multi_constructor(
+    "!",
+    lambda loader, tag, node: {
+        tag: (
+            loader.construct_sequence(node, deep=True)
+            if isinstance(node, yaml.SequenceNode)
+            else loader.construct_mapping(node, deep=True)
+            if isinstance(node, yaml.MappingNode)
+            else loader.construct_scalar(node)
+        )
+    },
+)
+
+# Fargate task sizes: CPU units -> the memory sizes (MiB) allowed with them.
+FARGATE_SIZES = {
+    256: [512, 1024, 2048],
+    512: list(range(1024, 4097, 1024)),
+    1024: list(range(2048, 8193, 1024)),
+    2048: list(range(4096, 16385, 1024)),
+    4096: list(range(8192, 30721, 1024)),
+    8192: list(range(16384, 61441, 4096)),
+    16384: list(range(32768, 122881, 8192)),
+}
+
+
+def test_ecs_task_size_is_a_fargate_combination(tmp_path: Path) -> None:
+    project = bake(tmp_path, deploy_target="aws-ecs")
+    path = project.path / "deploy/aws-ecs/cloudformation.yaml"
+    stack = yaml.load(path.read_text(), Loader=CloudFormationLoader)
+    parameters = stack["Parameters"]
+    assert parameters["Cpu"]["AllowedValues"] == [str(cpu) for cpu in FARGATE_SIZES]
+    assert sorted(map(int, parameters["Memory"]["AllowedValues"])) == sorted(
+        {mib for sizes in FARGATE_SIZES.values() for mib in sizes}
+    )
+    for cpu, sizes in FARGATE_SIZES.items():
+        rule = stack["Rules"][f"FargateMemoryFor{cpu}Cpu"]
+        assert rule["RuleCondition"] == {"Equals": [{"Ref": "Cpu"}, str(cpu)]}
+        assertion = rule["Assertions"][0]["Assert"]["Contains"]
+        assert assertion == [[str(mib) for mib in sizes], {"Ref": "Memory"}]
+    default_cpu = int(parameters["Cpu"]["Default"])
+    assert int(parameters["Memory"]["Default"]) in FARGATE_SIZES[default_cpu]
+    # Fargate's cap on the stop timeout, and the drain ends inside it.
+    container = stack["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"][0]
+    assert container["StopTimeout"] <= 120
+    assert drain_default(project) < container["StopTimeout"]
+    # cfn-lint now rejects a size Fargate does not offer.
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(path.read_text().replace('Default: "2048"', 'Default: "3000"', 1))
+    result = tool("cfn-lint", broken)
+    assert result.returncode != 0 and "E2015" in result.stdout, result.stdout
+
+
+FAKE_AWS = """#!/bin/sh
+echo "aws $* region=${AWS_REGION:-}" >> "$CALLS"
+case "$1 $2" in
+    "configure get") [ -n "$CONFIGURED_REGION" ] && echo "$CONFIGURED_REGION" && exit 0; exit 1 ;;
+    "sts get-caller-identity") echo 000000000000 ;;
+esac
+"""
+FAKE_DOCKER = """#!/bin/sh
+echo "docker $*" >> "$CALLS"
+"""
+
+
+@pytest.mark.parametrize(
+    ("environment", "region"),
+    [
+        ({"CONFIGURED_REGION": "eu-west-1"}, "eu-west-1"),
+        ({"AWS_DEFAULT_REGION": "us-east-2"}, "us-east-2"),
+        ({"AWS_REGION": "ap-south-1", "AWS_DEFAULT_REGION": "us-east-2"}, "ap-south-1"),
+        ({"AWS_REGION": "ap-south-1", "CONFIGURED_REGION": "eu-west-1"}, "ap-south-1"),
+        ({}, None),
+    ],
+)
+def test_ecs_deploy_script_finds_the_region(
+    environment: dict[str, str], region: str | None, tmp_path: Path
+) -> None:
+    project = bake(tmp_path / "bake", deploy_target="aws-ecs")
+    fakes = tmp_path / "bin"
+    fakes.mkdir()
+    for name, script in {"aws": FAKE_AWS, "docker": FAKE_DOCKER}.items():
+        (fakes / name).write_text(script)
+        (fakes / name).chmod(0o755)
+    calls = tmp_path / "calls.log"
+    calls.touch()
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    result = subprocess.run(
+        ["bash", "deploy/aws-ecs/deploy.sh", "v1"],
+        cwd=project.path,
+        env={
+            **inherited,
+            "PATH": f"{fakes}{os.pathsep}{os.environ['PATH']}",
+            "CALLS": str(calls),
+            "CONFIGURED_REGION": "",
+            "SECRET_ARN": "secret",
+            "VPC_ID": "vpc-1",
+            "SUBNET_IDS": "subnet-1",
+            **environment,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    log = calls.read_text()
+    if region is None:
+        assert result.returncode == 2
+        assert "AWS_REGION" in result.stderr and "AWS_DEFAULT_REGION" in result.stderr
+        assert "docker" not in log
+        return
+    assert result.returncode == 0, result.stderr
+    assert f"000000000000.dkr.ecr.{region}.amazonaws.com/" in log
+    deploys = [line for line in log.splitlines() if line.startswith("aws cloudformation deploy")]
+    assert deploys and all(line.endswith(f"region={region}") for line in deploys)
+
+
 # A stand-in for a plugin that downloads a model at build time. It is added to the build
 # context under src/livekit/plugins/ (where the project registers its own downloads), so
 # `python -m livekit.agents download-files` finds it like any installed plugin. It writes a file
