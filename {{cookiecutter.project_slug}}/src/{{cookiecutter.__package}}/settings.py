@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -153,8 +153,18 @@ def requirements_for(command: str) -> tuple[Requirement, ...]:
         needed = LIVEKIT_SERVER + PROVIDER_KEYS
     else:
         return ()
-    unique = {requirement.name: requirement for requirement in needed}
-    return tuple(unique.values())
+    # One line per variable; a variable with two jobs (with LiveKit Inference the LiveKit key
+    # both registers the worker and pays for the models) keeps both purposes.
+    merged: dict[str, Requirement] = {}
+    for requirement in needed:
+        seen = merged.get(requirement.name)
+        if seen is None:
+            merged[requirement.name] = requirement
+        elif requirement.purpose not in seen.purpose:
+            merged[requirement.name] = replace(
+                seen, purpose=f"{seen.purpose} and {requirement.purpose}"
+            )
+    return tuple(merged.values())
 
 
 def missing_for(command: str, environ: Mapping[str, str] = os.environ) -> list[Requirement]:

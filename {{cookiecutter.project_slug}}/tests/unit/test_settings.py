@@ -30,6 +30,24 @@ def test_console_needs_only_the_provider_keys() -> None:
     assert "LIVEKIT_URL" not in {r.name for r in settings.requirements_for("console")}
 
 
+def test_each_variable_is_listed_once_with_every_purpose() -> None:
+    for command in ("console", "start"):
+        purposes: dict[str, list[str]] = {}
+        for requirement in (*settings.LIVEKIT_SERVER, *settings.PROVIDER_KEYS):
+            if command == "start" or requirement in settings.PROVIDER_KEYS:
+                purposes.setdefault(requirement.name, []).append(requirement.purpose)
+        listed = {r.name: r.purpose for r in settings.requirements_for(command)}
+        assert list(listed) == list(purposes)
+        for name, expected in purposes.items():
+            assert all(purpose in listed[name] for purpose in expected), name
+{%- if cookiecutter.model_access == "inference" %}
+    start = {r.name: r.purpose for r in settings.requirements_for("start")}
+    assert start["LIVEKIT_API_KEY"] == (
+        f"authenticates the worker and {settings.INFERENCE_BILLING}"
+    )
+{%- endif %}
+
+
 @pytest.mark.parametrize("command", ["", "download-files", "--help"])
 def test_commands_that_do_not_run_the_agent_need_nothing(command: str) -> None:
     assert settings.requirements_for(command) == ()
