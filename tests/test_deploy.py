@@ -176,6 +176,22 @@ def test_railway_health_checks_the_workers_health_server(tmp_path: Path) -> None
     assert f"`PORT={port}`" in (TESTS.parent / "docs/deploy/railway.md").read_text()
 
 
+CALLS_FIGURE = re.compile(r"\d+\s*-\s*\d+\s+(?:concurrent\s+)?(?:calls|sessions)", re.I)
+
+
+def test_only_the_sizing_guide_quotes_calls_per_worker() -> None:
+    """One place for capacity figures, so a new measurement cannot leave other pages stale."""
+    pages = sorted((TESTS.parent / "docs/deploy").glob("*.md"))
+    artefacts = sorted((TESTS.parent / "{{cookiecutter.project_slug}}/deploy").rglob("*.*"))
+    quoting = [
+        f"{path.relative_to(TESTS.parent)}: {match}"
+        for path in [*pages, *artefacts]
+        if path.name != "sizing.md"
+        for match in CALLS_FIGURE.findall(path.read_text())
+    ]
+    assert quoting == []
+
+
 def test_secrets_are_exactly_the_env_example_keys_and_never_values(
     target_project: BakedProject,
 ) -> None:
