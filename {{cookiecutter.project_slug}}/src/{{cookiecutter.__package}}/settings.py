@@ -102,13 +102,16 @@ class Settings:
     stt_model: str = "{{ models.stt[cookiecutter.stt] }}"
     stt_language: str = "en"
     llm_model: str = "{{ models.llm[cookiecutter.llm] }}"
-    # Empty: no fallback. A model name: used while the primary LLM fails.
-    fallback_llm_model: str = ""
 {%- if cookiecutter.llm == "ollama" %}
     ollama_base_url: str = "http://localhost:11434/v1"
 {%- endif %}
     tts_model: str = "{{ models.tts[cookiecutter.tts] }}"
     tts_voice: str = "{{ cookiecutter._voices[cookiecutter.tts] }}"
+    # Fallbacks, used while the primary model fails (see providers.py). Empty: no fallback.
+    fallback_stt_model: str = ""
+    fallback_llm_model: str = ""
+    fallback_tts_model: str = ""  # empty with a fallback voice set: the primary model
+    fallback_tts_voice: str = ""  # empty with a fallback model set: the primary voice
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -117,12 +120,15 @@ class Settings:
             stt_model=environ.get("STT_MODEL") or defaults.stt_model,
             stt_language=environ.get("STT_LANGUAGE") or defaults.stt_language,
             llm_model=environ.get("LLM_MODEL") or defaults.llm_model,
-            fallback_llm_model=environ.get("FALLBACK_LLM_MODEL", ""),
 {%- if cookiecutter.llm == "ollama" %}
             ollama_base_url=environ.get("OLLAMA_BASE_URL") or defaults.ollama_base_url,
 {%- endif %}
             tts_model=environ.get("TTS_MODEL") or defaults.tts_model,
             tts_voice=environ.get("TTS_VOICE") or defaults.tts_voice,
+            fallback_stt_model=environ.get("FALLBACK_STT_MODEL", "").strip(),
+            fallback_llm_model=environ.get("FALLBACK_LLM_MODEL", "").strip(),
+            fallback_tts_model=environ.get("FALLBACK_TTS_MODEL", "").strip(),
+            fallback_tts_voice=environ.get("FALLBACK_TTS_VOICE", "").strip(),
         )
 
 
