@@ -481,7 +481,13 @@ def build_context(name: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[
 
 def replay_build(context: Path, cached: bool, workspace: Path, dockerfile: str) -> Replay:
     python_version = re.search(r"^ARG PYTHON_VERSION=(\S+)", dockerfile, re.MULTILINE).group(1)
-    python_bin = Path(project_environment(python_version)["PATH"].split(os.pathsep)[0])
+    # The base image's interpreter: this machine's Python of the same minor version.
+    interpreter = shutil.which(
+        f"python{python_version}", path=project_environment(python_version)["PATH"]
+    )
+    if interpreter is None:
+        pytest.skip(f"no Python {python_version} on this machine for the base image")
+    python_bin = Path(interpreter).parent
     uv_cache = subprocess.run(
         [str(TOOLS / "uv"), "cache", "dir"], capture_output=True, text=True, check=True
     ).stdout.strip()
