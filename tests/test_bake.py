@@ -57,6 +57,24 @@ def test_env_example_lists_exactly_the_required_keys(project: BakedProject) -> N
     assert listed == required
 
 
+def test_fallback_settings_are_offered_commented_out(project: BakedProject) -> None:
+    """Fallbacks are off by default: .env.example shows each one, never sets it."""
+    example = project.read(".env.example")
+    settings_source = project.read(
+        f"src/{str(project.answers['project_slug']).replace('-', '_')}/settings.py"
+    )
+    names = re.findall(r'environ\.get\("(FALLBACK_[A-Z_]+)"', settings_source)
+    assert sorted(names) == [
+        "FALLBACK_LLM_MODEL",
+        "FALLBACK_STT_MODEL",
+        "FALLBACK_TTS_MODEL",
+        "FALLBACK_TTS_VOICE",
+    ]
+    for name in names:
+        assert re.search(rf"^# {name}=", example, re.MULTILINE), name
+        assert not re.search(rf"^{name}=", example, re.MULTILINE), name
+
+
 def test_ruff_check_and_format_pass(project: BakedProject) -> None:
     check = project.run("ruff", "check", "--no-cache", ".")
     assert check.returncode == 0, check.stdout + check.stderr

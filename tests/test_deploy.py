@@ -3,22 +3,27 @@
 Kubernetes: kubernetes-validate --strict. Dockerfile: hadolint. Compose: check-jsonschema's
 vendored compose spec. render.yaml / railway.json: the schemas in tests/schemas/ (no official
 schema is vendored anywhere offline). ECS: cfn-lint on the CloudFormation template. Docker
-itself cannot run here, so the Dockerfile's own build commands are replayed in a clean
-directory with the same environment variables instead.
+itself cannot run here, so the rendered Dockerfile is replayed instead (tests/dockerfile_replay.py):
+its stages, environment, .dockerignore-filtered copies and RUN commands, in clean directories;
+then the runtime user must find the model files the build downloaded.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 import yaml
 from bake import BakedProject, bake, project_environment
+from combinations import combo_id, complete
+from dockerfile_replay import Replay
 
 TESTS = Path(__file__).parent
 TOOLS = Path(sys.executable).parent
@@ -73,8 +78,24 @@ def platform_grace(project: BakedProject) -> int | None:
     return None  # LiveKit Cloud manages its own rollout
 
 
-def test_dockerfile_passes_hadolint(target_project: BakedProject) -> None:
-    result = tool("hadolint", target_project.path / "Dockerfile")
+# Answers that change the Dockerfile (extra COPY/RUN lines) or what `download-files` fetches,
+# on top of every deploy target: hadolint must pass on each rendering, not only the default.
+DOCKERFILE_VARIANTS = [
+    *({"deploy_target": target} for target in TARGETS),
+    {"use_rag": True},
+    {"use_sip": True},
+    {"stt": "faster-whisper"},
+    {"turn_detection": "text-model"},
+    {"use_rag": True, "use_sip": True, "stt": "faster-whisper", "turn_detection": "text-model"},
+]
+
+
+@pytest.mark.parametrize(
+    "answers", [complete(v) for v in DOCKERFILE_VARIANTS], ids=lambda a: combo_id(a)
+)
+def test_dockerfile_passes_hadolint(answers: dict[str, object], tmp_path: Path) -> None:
+    project = bake(tmp_path, **answers)
+    result = tool("hadolint", project.path / "Dockerfile")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -125,6 +146,52 @@ def test_artefacts_pass_their_validators(target_project: BakedProject) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_compose_reaches_a_local_livekit_server(tmp_path: Path) -> None:
+    """The URLs deploy/docker/README.md gives resolve from the agent's container."""
+    project = bake(tmp_path, deploy_target="docker")
+    services = yaml.safe_load(project.read("compose.yaml"))["services"]
+    readme = project.read("deploy/docker/README.md")
+    # A server on the host: Docker Desktop has the name built in, Linux needs this mapping.
+    assert "host.docker.internal:host-gateway" in services["agent"]["extra_hosts"]
+    assert "LIVEKIT_URL=ws://host.docker.internal:7880" in readme
+    # A server in the same project: only under its profile, so `docker compose up` stays
+    # agent-only; the agent reaches it by service name.
+    server = services["livekit"]
+    assert server["profiles"] == ["local-server"]
+    assert "--dev" in server["command"] and "0.0.0.0" in server["command"]
+    assert re.fullmatch(r"livekit/livekit-server:v\d+\.\d+\.\d+", server["image"])
+    assert {"7880:7880", "7881:7881", "7882:7882/udp"} <= set(server["ports"])
+    assert "docker compose --profile local-server up" in readme
+    assert "LIVEKIT_URL=ws://livekit:7880" in readme
+
+
+def test_railway_health_checks_the_workers_health_server(tmp_path: Path) -> None:
+    project = bake(tmp_path, deploy_target="railway")
+    deploy = json.loads(project.read("railway.json"))["deploy"]
+    assert deploy["healthcheckPath"] == "/"
+    # Railway checks the port in PORT; the worker serves health on the image's EXPOSEd port.
+    port = re.search(r"^EXPOSE (\d+)", project.read("Dockerfile"), re.MULTILINE).group(1)
+    settings = next(project.path.glob("src/*/settings.py")).read_text()
+    assert f"HEALTH_PORT = {port}" in settings
+    assert f"`PORT={port}`" in (TESTS.parent / "docs/deploy/railway.md").read_text()
+
+
+CALLS_FIGURE = re.compile(r"\d+\s*-\s*\d+\s+(?:concurrent\s+)?(?:calls|sessions)", re.I)
+
+
+def test_only_the_sizing_guide_quotes_calls_per_worker() -> None:
+    """One place for capacity figures, so a new measurement cannot leave other pages stale."""
+    pages = sorted((TESTS.parent / "docs/deploy").glob("*.md"))
+    artefacts = sorted((TESTS.parent / "{{cookiecutter.project_slug}}/deploy").rglob("*.*"))
+    quoting = [
+        f"{path.relative_to(TESTS.parent)}: {match}"
+        for path in [*pages, *artefacts]
+        if path.name != "sizing.md"
+        for match in CALLS_FIGURE.findall(path.read_text())
+    ]
+    assert quoting == []
+
+
 def test_secrets_are_exactly_the_env_example_keys_and_never_values(
     target_project: BakedProject,
 ) -> None:
@@ -151,51 +218,408 @@ def test_drain_timeout_fits_the_platform_grace_period(target_project: BakedProje
         assert 0 < drain_default(target_project) < grace
 
 
-def dockerfile_stage(dockerfile: str, name: str) -> str:
-    return dockerfile.split(f" AS {name}")[1].split("\nFROM ")[0]
+# The longest shutdown grace each platform documents (None: no documented maximum).
+PLATFORM_GRACE_MAXIMUM = {
+    "render": 300,  # maxShutdownDelaySeconds: 1-300 (render.com/docs/blueprint-spec)
+    "aws-ecs": 120,  # Fargate containers' stopTimeout: at most 120 s (ECS ContainerDefinition)
+    "railway": None,  # drainingSeconds: no maximum in docs.railway.com's config-as-code page
+    "kubernetes": None,  # terminationGracePeriodSeconds: any non-negative integer
+    "docker": None,  # compose stop_grace_period: any duration
+}
 
 
-def test_models_are_downloaded_by_the_user_that_runs_the_agent() -> None:
-    dockerfile = (
-        Path(__file__).parents[1] / "{{cookiecutter.project_slug}}/Dockerfile"
-    ).read_text()
-    runtime = dockerfile_stage(dockerfile, "runtime")
-    home = re.search(r"HOME=(\S+)", runtime).group(1)
-    assert re.search(rf"HF_HOME={re.escape(home)}/", runtime)
-    assert re.search(rf"XDG_CACHE_HOME={re.escape(home)}/", runtime)
-    user = re.search(r"useradd .*--home-dir (\S+) --uid (\d+)", runtime)
-    assert user.group(1) == home
-    user_line = runtime.index(f"USER {user.group(2)}")
-    assert user_line < runtime.index("download-files"), "models must be fetched as the agent user"
-    assert (
-        runtime.rstrip()
-        .splitlines()[-1]
-        .startswith('CMD ["python", "-m", "livekit.agents", "start"')
+def test_grace_periods_stay_within_each_platforms_maximum(target_project: BakedProject) -> None:
+    target = target_project.answers["deploy_target"]
+    grace = platform_grace(target_project)
+    if target == "livekit-cloud":
+        assert grace is None
+        return
+    assert isinstance(grace, int) and grace > 0
+    maximum = PLATFORM_GRACE_MAXIMUM[str(target)]
+    if maximum is not None:
+        assert grace <= maximum, f"{target} cuts the container after {maximum} s"
+    # The worker's own drain ends first, so it can close calls before the platform kills it.
+    assert drain_default(target_project) < grace
+
+
+class CloudFormationLoader(yaml.SafeLoader):
+    """Reads !Ref, !Sub, !Equals ... as {"Ref": ...} style mappings."""
+
+
+CloudFormationLoader.add_multi_constructor(
+    "!",
+    lambda loader, tag, node: {
+        tag: (
+            loader.construct_sequence(node, deep=True)
+            if isinstance(node, yaml.SequenceNode)
+            else loader.construct_mapping(node, deep=True)
+            if isinstance(node, yaml.MappingNode)
+            else loader.construct_scalar(node)
+        )
+    },
+)
+
+# Fargate task sizes: CPU units -> the memory sizes (MiB) allowed with them.
+FARGATE_SIZES = {
+    256: [512, 1024, 2048],
+    512: list(range(1024, 4097, 1024)),
+    1024: list(range(2048, 8193, 1024)),
+    2048: list(range(4096, 16385, 1024)),
+    4096: list(range(8192, 30721, 1024)),
+    8192: list(range(16384, 61441, 4096)),
+    16384: list(range(32768, 122881, 8192)),
+}
+
+
+def test_ecs_task_size_is_a_fargate_combination(tmp_path: Path) -> None:
+    project = bake(tmp_path, deploy_target="aws-ecs")
+    path = project.path / "deploy/aws-ecs/cloudformation.yaml"
+    stack = yaml.load(path.read_text(), Loader=CloudFormationLoader)
+    parameters = stack["Parameters"]
+    assert parameters["Cpu"]["AllowedValues"] == [str(cpu) for cpu in FARGATE_SIZES]
+    assert sorted(map(int, parameters["Memory"]["AllowedValues"])) == sorted(
+        {mib for sizes in FARGATE_SIZES.values() for mib in sizes}
     )
+    for cpu, sizes in FARGATE_SIZES.items():
+        rule = stack["Rules"][f"FargateMemoryFor{cpu}Cpu"]
+        assert rule["RuleCondition"] == {"Equals": [{"Ref": "Cpu"}, str(cpu)]}
+        assertion = rule["Assertions"][0]["Assert"]["Contains"]
+        assert assertion == [[str(mib) for mib in sizes], {"Ref": "Memory"}]
+    default_cpu = int(parameters["Cpu"]["Default"])
+    assert int(parameters["Memory"]["Default"]) in FARGATE_SIZES[default_cpu]
+    # Fargate's cap on the stop timeout, and the drain ends inside it.
+    container = stack["Resources"]["TaskDefinition"]["Properties"]["ContainerDefinitions"][0]
+    assert container["StopTimeout"] <= 120
+    assert drain_default(project) < container["StopTimeout"]
+    # cfn-lint now rejects a size Fargate does not offer.
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(path.read_text().replace('Default: "2048"', 'Default: "3000"', 1))
+    result = tool("cfn-lint", broken)
+    assert result.returncode != 0 and "E2015" in result.stdout, result.stdout
+
+
+FAKE_AWS = """#!/bin/sh
+echo "aws $* region=${AWS_REGION:-}" >> "$CALLS"
+case "$1 $2" in
+    "configure get") [ -n "$CONFIGURED_REGION" ] && echo "$CONFIGURED_REGION" && exit 0; exit 1 ;;
+    "sts get-caller-identity") echo 000000000000 ;;
+esac
+"""
+FAKE_DOCKER = """#!/bin/sh
+echo "docker $*" >> "$CALLS"
+"""
+
+
+@pytest.mark.parametrize(
+    ("environment", "region"),
+    [
+        ({"CONFIGURED_REGION": "eu-west-1"}, "eu-west-1"),
+        ({"AWS_DEFAULT_REGION": "us-east-2"}, "us-east-2"),
+        ({"AWS_REGION": "ap-south-1", "AWS_DEFAULT_REGION": "us-east-2"}, "ap-south-1"),
+        ({"AWS_REGION": "ap-south-1", "CONFIGURED_REGION": "eu-west-1"}, "ap-south-1"),
+        ({}, None),
+    ],
+)
+def test_ecs_deploy_script_finds_the_region(
+    environment: dict[str, str], region: str | None, tmp_path: Path
+) -> None:
+    project = bake(tmp_path / "bake", deploy_target="aws-ecs")
+    fakes = tmp_path / "bin"
+    fakes.mkdir()
+    for name, script in {"aws": FAKE_AWS, "docker": FAKE_DOCKER}.items():
+        (fakes / name).write_text(script)
+        (fakes / name).chmod(0o755)
+    calls = tmp_path / "calls.log"
+    calls.touch()
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    result = subprocess.run(
+        ["bash", "deploy/aws-ecs/deploy.sh", "v1"],
+        cwd=project.path,
+        env={
+            **inherited,
+            "PATH": f"{fakes}{os.pathsep}{os.environ['PATH']}",
+            "CALLS": str(calls),
+            "CONFIGURED_REGION": "",
+            "SECRET_ARN": "secret",
+            "VPC_ID": "vpc-1",
+            "SUBNET_IDS": "subnet-1",
+            **environment,
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    log = calls.read_text()
+    if region is None:
+        assert result.returncode == 2
+        assert "AWS_REGION" in result.stderr and "AWS_DEFAULT_REGION" in result.stderr
+        assert "docker" not in log
+        return
+    assert result.returncode == 0, result.stderr
+    assert f"000000000000.dkr.ecr.{region}.amazonaws.com/" in log
+    deploys = [line for line in log.splitlines() if line.startswith("aws cloudformation deploy")]
+    assert deploys and all(line.endswith(f"region={region}") for line in deploys)
+
+
+# A stand-in for a plugin that downloads a model at build time. It is added to the build
+# context under src/livekit/plugins/ (where the project registers its own downloads), so
+# `python -m livekit.agents download-files` finds it like any installed plugin. It writes a file
+# where the model hub caches (plus an XDG cache file); the runtime user must find both.
+CACHE_PROBE = """\
+import logging
+import os
+from pathlib import Path
+
+from livekit.agents import Plugin
+
+REPO, REVISION, FILENAME = "template-tests/cache-probe", "0" * 40, "model.bin"
+
+
+def hub_cache() -> Path:
+    try:
+        from huggingface_hub import constants
+    except ImportError:  # not installed: the same resolution as huggingface_hub/constants.py
+        xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        home = os.path.expanduser(os.environ.get("HF_HOME") or os.path.join(xdg, "huggingface"))
+        return Path(os.environ.get("HF_HUB_CACHE") or os.path.join(home, "hub"))
+    return Path(constants.HF_HUB_CACHE)
+
+
+def xdg_cache() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cache-probe"
+
+
+class CacheProbe(Plugin):
+    def __init__(self) -> None:
+        super().__init__(__name__, "0.0.0", __name__, logging.getLogger(__name__))
+
+    def download_files(self) -> None:
+        repo = hub_cache() / ("models--" + REPO.replace("/", "--"))
+        (repo / "snapshots" / REVISION).mkdir(parents=True, exist_ok=True)
+        (repo / "snapshots" / REVISION / FILENAME).write_text("weights")
+        (repo / "refs").mkdir(exist_ok=True)
+        (repo / "refs" / "main").write_text(REVISION)
+        xdg_cache().mkdir(parents=True, exist_ok=True)
+        (xdg_cache() / FILENAME).write_text("weights")
+
+
+def load() -> list[str]:
+    \"\"\"Where the files are, read the way a model loader does at run time (offline).\"\"\"
+    try:
+        from huggingface_hub import hf_hub_download
+    except ImportError:
+        repo = hub_cache() / ("models--" + REPO.replace("/", "--"))
+        found = repo / "snapshots" / (repo / "refs" / "main").read_text() / FILENAME
+        if not found.is_file():
+            raise FileNotFoundError(found) from None
+        hub_file = str(found)
+    else:
+        hub_file = hf_hub_download(REPO, FILENAME, local_files_only=True)
+    xdg_file = xdg_cache() / FILENAME
+    if not xdg_file.is_file():
+        raise FileNotFoundError(xdg_file)
+    return [hub_file, str(xdg_file)]
+
+
+Plugin.register_plugin(CacheProbe())
+"""
+PROBE_MODULE = "livekit.plugins.template_cache_probe"
+# Files the build context holds that .dockerignore must keep out of the image.
+DECOYS = (".env.local", "src/{package}/__pycache__/decoy.cpython-311.pyc", ".venv/decoy")
+UV_IMAGE = "ghcr.io/astral-sh/uv"
+REPLAY_BAKES = {
+    "docker": {"deploy_target": "docker"},
+    "docker-rag": {"deploy_target": "docker", "use_rag": True},
+}
+CONTEXTS: dict[str, tuple[BakedProject, Path, bool]] = {}
+PREBUILT: dict[str, Path] = {}  # stage text -> finished stage root, shared by the variants
+# The container's `/` while a replay runs: one fixed path per test process, so absolute paths
+# written in the build stage resolve the same way in the runtime stage.
+CONTAINER_ROOT = Path(tempfile.gettempdir()) / f"template-docker-replay-{os.getpid()}"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def remove_container_root():
+    yield
+    shutil.rmtree(CONTAINER_ROOT, ignore_errors=True)
+
+
+def build_context(name: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bool]:
+    """The baked project as a build context: its lockfile, the probe plugin, some decoys.
+
+    Returns the context and whether its lock resolved from uv's cache alone (then the replayed
+    `uv sync` steps run offline too, like a build with a cache mount).
+    """
+    if name not in CONTEXTS:
+        root = tmp_path_factory.mktemp(f"context-{name}")
+        project = bake(root / "bake", **REPLAY_BAKES[name])
+        context = root / "context"
+        shutil.copytree(project.path, context)
+        package = str(project.answers["project_slug"]).replace("-", "_")
+        probe = context / "src" / PROBE_MODULE.replace(".", "/") / "__init__.py"
+        probe.parent.mkdir(parents=True)
+        probe.write_text(CACHE_PROBE)
+        for decoy in DECOYS:
+            path = context / decoy.format(package=package)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text("LIVEKIT_API_SECRET=must-not-reach-the-image\n")
+        environ = project_environment(str(project.answers["python_version"]))
+        offline = {**environ, "UV_OFFLINE": "1"}
+        lock = subprocess.run(
+            ["uv", "lock"], cwd=context, env=offline, capture_output=True, text=True, check=False
+        )
+        cached = lock.returncode == 0
+        if not cached:  # a cold uv cache: resolve once from the index
+            lock = subprocess.run(
+                ["uv", "lock"], cwd=context, env=environ, capture_output=True, text=True
+            )
+        assert lock.returncode == 0, lock.stderr[-3000:]
+        CONTEXTS[name] = (project, context, cached)
+    _, context, cached = CONTEXTS[name]
+    return context, cached
+
+
+def replay_build(context: Path, cached: bool, workspace: Path, dockerfile: str) -> Replay:
+    python_version = re.search(r"^ARG PYTHON_VERSION=(\S+)", dockerfile, re.MULTILINE).group(1)
+    # The base image's interpreter: this machine's Python of the same minor version.
+    interpreter = shutil.which(
+        f"python{python_version}", path=project_environment(python_version)["PATH"]
+    )
+    if interpreter is None:
+        pytest.skip(f"no Python {python_version} on this machine for the base image")
+    python_bin = Path(interpreter).parent
+    uv_cache = subprocess.run(
+        [str(TOOLS / "uv"), "cache", "dir"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    # What a cache mount (`--mount=type=cache,target=/root/.cache/uv`) gives a real build.
+    builder = {"UV_CACHE_DIR": uv_cache, **({"UV_OFFLINE": "1"} if cached else {})}
+    return Replay(
+        dockerfile,
+        context,
+        workspace,
+        root=CONTAINER_ROOT,
+        python_bin=python_bin,
+        images={UV_IMAGE: {"/uv": TOOLS / "uv", "/uvx": TOOLS / "uvx"}},
+        builder_environment=builder,
+        prebuilt=PREBUILT,
+    ).run()
+
+
+def inside(path: str, directory: str) -> bool:
+    return Path(path) == Path(directory) or Path(path).is_relative_to(directory)
+
+
+def check_runtime_user_finds_the_models(replay: Replay) -> list[str]:
+    """The model cache the build writes is the one the user that runs the agent reads."""
+    final = replay.final
+    assert final is not None and final.cmd, "no CMD in the last stage"
+    name, uid, home = replay.account(final, final.user)
+    assert "0" not in {name, uid}, "the agent runs as root"
+    runtime = replay.environment(final)
+    assert runtime["HOME"] == home, f"HOME={runtime['HOME']} is not {name}'s home {home}"
+    for variable in ("XDG_CACHE_HOME", "HF_HOME", "HF_HUB_CACHE"):
+        if variable in runtime:
+            assert inside(runtime[variable], home), f"{variable} is outside {home}"
+    # Run the image's python as the CMD would, from another directory and offline.
+    environment = {**replay.host_environment(final), "HF_HUB_OFFLINE": "1"}
+    python = shutil.which(final.cmd[0], path=environment["PATH"])
+    assert python and inside(python, str(replay.host(final, final.workdir))), (
+        f"CMD's {final.cmd[0]} is not the project environment's: {python}"
+    )
+    elsewhere = replay.host(final, "/tmp")
+    loaded = subprocess.run(
+        [python, "-c", f"import json, {PROBE_MODULE} as p; print(json.dumps(p.load()))"],
+        cwd=elsewhere,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert loaded.returncode == 0, f"the runtime user cannot find the models:\n{loaded.stderr}"
+    downloads = [run for run in replay.runs if "livekit.agents download-files" in run.command]
+    assert len(downloads) == 1, "download-files must run exactly once, in the image"
+    assert downloads[0].stage == final.name, "models fetched in a stage the image does not keep"
+    assert downloads[0].user == final.user, (
+        f"download-files ran as {downloads[0].user}, the agent runs as {final.user}"
+    )
+    found = json.loads(loaded.stdout)
+    for path in found:
+        assert inside(path, str(replay.host(final, home))), f"{path} is outside {home}"
+    return found
 
 
 @pytest.mark.skipif(shutil.which("uv") is None, reason="uv is not installed")
-def test_the_dockerfile_build_steps_run_in_a_clean_directory(tmp_path: Path) -> None:
-    """Replay the Dockerfile's RUN steps with its environment (no Docker engine here)."""
-    project = bake(tmp_path / "bake", deploy_target="docker")
-    app, home = tmp_path / "app", tmp_path / "home" / "agent"
-    shutil.copytree(project.path, app, ignore=shutil.ignore_patterns(".venv", "tests"))
-    environ = project_environment("3.11") | {
-        "UV_PROJECT_ENVIRONMENT": str(app / ".venv"),
-        "UV_LINK_MODE": "copy",
-        "HOME": str(home),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "HF_HOME": str(home / ".cache" / "huggingface"),
-    }
+@pytest.mark.parametrize("bake_name", list(REPLAY_BAKES))
+def test_the_dockerfile_builds_in_a_clean_directory_and_the_runtime_finds_its_models(
+    bake_name: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Replay the rendered Dockerfile's ENV/COPY/RUN steps (no Docker engine here)."""
+    context, cached = build_context(bake_name, tmp_path_factory)
+    replay = replay_build(context, cached, tmp_path, (context / "Dockerfile").read_text())
+    check_runtime_user_finds_the_models(replay)
 
-    def run(*command: str) -> None:
-        result = subprocess.run(
-            command, cwd=app, env=environ, capture_output=True, text=True, timeout=900, check=False
-        )
-        assert result.returncode == 0, f"{command}: {result.stderr[-3000:]}"
-
-    run("uv", "lock")  # generated with run_setup=yes; the image build needs the lockfile
-    run("uv", "sync", "--locked", "--no-dev", "--no-install-project")
-    run("uv", "sync", "--locked", "--no-dev")
-    run(str(app / ".venv/bin/python"), "-m", "livekit.agents", "download-files")
+    final = replay.final
+    app = replay.host(final, final.workdir)
+    image_files = {str(p.relative_to(final.root)) for p in final.root.rglob("*")}
+    package = next(context.glob("src/*/settings.py")).parent.name
+    for decoy in DECOYS:
+        assert not any(f.endswith(decoy.format(package=package)) for f in image_files), decoy
+    assert not any(Path(f).name == ".env.local" for f in image_files)
     assert not (app / ".venv/bin/pytest").exists(), "dev tools must not ship in the image"
+    assert final.cmd[:4] == ["python", "-m", "livekit.agents", "start"]
+    if REPLAY_BAKES[bake_name].get("use_rag"):
+        assert (app / "knowledge/.index.sqlite3").stat().st_size > 0, "no knowledge index"
+
+
+def without(pattern: str, text: str) -> str:
+    changed = re.sub(pattern, "", text, count=1, flags=re.MULTILINE)
+    assert changed != text, f"mutation {pattern!r} no longer applies"
+    return changed
+
+
+def user_after_download(text: str) -> str:
+    text = without(r"^USER 10001\n", text)
+    return text.replace(
+        "RUN python -m livekit.agents download-files\n",
+        "RUN python -m livekit.agents download-files\nUSER 10001\n",
+    )
+
+
+# Dockerfiles that each get the cache wrong in a way seen in other starters.
+BROKEN_DOCKERFILES = {
+    "downloads-as-root": (user_after_download, "download-files ran as root"),
+    "no-cache-env-downloads-as-root": (
+        lambda t: user_after_download(
+            without(
+                r"^ENV HOME=\S+ \\\n",
+                without(
+                    r"^\s+(XDG_CACHE_HOME|HF_HOME)=\S+ \\\n",
+                    without(r"^\s+(XDG_CACHE_HOME|HF_HOME)=\S+ \\\n", t),
+                ),
+            ).replace("    PATH=/app", "ENV PATH=/app", 1)
+        ),
+        "cannot find the models",
+    ),
+    "hf-home-set-after-download": (
+        lambda t: without(r"^\s+HF_HOME=\S+ \\\n", t).replace(
+            "\nEXPOSE", "\nENV HF_HOME=/home/agent/models\nEXPOSE", 1
+        ),
+        "cannot find the models",
+    ),
+    "home-is-not-the-users": (
+        lambda t: t.replace("ENV HOME=/home/agent", "ENV HOME=/root", 1),
+        "HOME=/root is not agent's home",
+    ),
+}
+
+
+@pytest.mark.skipif(shutil.which("uv") is None, reason="uv is not installed")
+@pytest.mark.parametrize("broken", list(BROKEN_DOCKERFILES))
+def test_the_replay_catches_a_model_cache_the_runtime_user_cannot_read(
+    broken: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    context, cached = build_context("docker", tmp_path_factory)
+    mutate, message = BROKEN_DOCKERFILES[broken]
+    dockerfile = mutate((context / "Dockerfile").read_text())
+    with pytest.raises(AssertionError, match=message):
+        check_runtime_user_finds_the_models(replay_build(context, cached, tmp_path, dockerfile))

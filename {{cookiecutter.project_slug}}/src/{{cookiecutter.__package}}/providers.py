@@ -4,8 +4,11 @@
 
 {% if plugins -%}
 Each model is the provider's own plugin and reads the provider's API key from the environment.
+A fallback model (FALLBACK_*_MODEL) goes through the same plugin; a fallback from another
+provider needs its plugin as a dependency and a branch here (the template's docs/providers.md).
 {%- else -%}
 Every model is served by LiveKit Inference, paid for with LIVEKIT_API_KEY/LIVEKIT_API_SECRET.
+A fallback model (FALLBACK_*_MODEL) may be any model Inference serves, from any provider.
 {%- endif %}
 """
 
@@ -37,6 +40,11 @@ from .settings import Settings
 from .text_turn_detector import MultilingualModel
 {%- endif %}
 
+# Retries of a failing model before its fallback takes over. A caller hears every retry as
+# silence, so none (livekit's own default for LLMs): the fallback answers at once, and the
+# adapter probes the failed model in the background and returns to it once it recovers.
+FALLBACK_RETRIES = 0
+
 
 def load_vad() -> vad.VAD:
     """Silero VAD; its model ships in the wheel. Loaded once per process in prewarm."""
@@ -52,19 +60,39 @@ def preload_stt(settings: Settings) -> None:
 {%- endif %}
 
 
-def build_stt(settings: Settings) -> stt.STT:
+def build_stt(settings: Settings, vad_model: vad.VAD | None = None) -> stt.STT:
+    """The STT, with a second model behind it when FALLBACK_STT_MODEL is set.
+
+    `stt.FallbackAdapter` streams to the first model that works and switches on an error or a
+    timeout. A batch (non-streaming) model inside it is buffered by `vad_model`, or by a Silero
+    VAD loaded here when none is passed.
+    """
+    primary = speech_to_text(settings.stt_model, settings)
+    if not settings.fallback_stt_model:
+        return primary
+    models = [primary, speech_to_text(settings.fallback_stt_model, settings)]
+    needs_vad = not all(model.capabilities.streaming for model in models)
+    return stt.FallbackAdapter(
+        models,
+        vad=(vad_model or load_vad()) if needs_vad else None,
+        max_retry_per_stt=FALLBACK_RETRIES,
+    )
+
+
+def speech_to_text(model: str, settings: Settings) -> stt.STT:
 {%- if not plugins %}
-    return inference.STT(settings.stt_model, language=settings.stt_language)
+    # Any model LiveKit Inference serves ("provider/model"); the fallback may be another provider.
+    return inference.STT(model, language=settings.stt_language)
 {%- elif cookiecutter.stt == "deepgram" %}
-    return deepgram.STT(model=settings.stt_model, language=settings.stt_language)
+    return deepgram.STT(model=model, language=settings.stt_language)
 {%- elif cookiecutter.stt == "assemblyai" %}
     # The plugin types `model` as a Literal of the names it knows; ours is a setting.
-    return assemblyai.STT(model=settings.stt_model)  # type: ignore[arg-type]
+    return assemblyai.STT(model=model)  # type: ignore[arg-type]
 {%- elif cookiecutter.stt == "openai" %}
     # A batch model: the session buffers each utterance with VAD before transcribing it.
-    return openai.STT(model=settings.stt_model, language=settings.stt_language)
+    return openai.STT(model=model, language=settings.stt_language)
 {%- else %}
-    return LocalWhisperSTT(model=settings.stt_model, language=settings.stt_language)
+    return LocalWhisperSTT(model=model, language=settings.stt_language)
 {%- endif %}
 
 
@@ -74,11 +102,12 @@ def build_llm(settings: Settings) -> llm.LLM:
     if not settings.fallback_llm_model:
         return primary
     fallback = language_model(settings.fallback_llm_model, settings)
-    return llm.FallbackAdapter([primary, fallback])
+    return llm.FallbackAdapter([primary, fallback], max_retry_per_llm=FALLBACK_RETRIES)
 
 
 def language_model(model: str, settings: Settings) -> llm.LLM:
 {%- if not plugins %}
+    # Any model LiveKit Inference serves ("provider/model"); the fallback may be another provider.
     return inference.LLM(model)
 {%- elif cookiecutter.llm in ["openai-gpt-4.1-mini", "openai-gpt-4o"] %}
     return openai.LLM(model=model)
@@ -92,14 +121,30 @@ def language_model(model: str, settings: Settings) -> llm.LLM:
 
 
 def build_tts(settings: Settings) -> tts.TTS:
+    """The TTS, with a fallback when FALLBACK_TTS_MODEL or FALLBACK_TTS_VOICE is set.
+
+    `tts.FallbackAdapter` resamples the fallback's audio to the primary's rate if they differ.
+    """
+    primary = text_to_speech(settings.tts_model, settings.tts_voice)
+    if not (settings.fallback_tts_model or settings.fallback_tts_voice):
+        return primary
+    fallback = text_to_speech(
+        settings.fallback_tts_model or settings.tts_model,
+        settings.fallback_tts_voice or settings.tts_voice,
+    )
+    return tts.FallbackAdapter([primary, fallback], max_retry_per_tts=FALLBACK_RETRIES)
+
+
+def text_to_speech(model: str, voice: str) -> tts.TTS:
 {%- if not plugins %}
-    return inference.TTS(settings.tts_model, voice=settings.tts_voice)
+    # Any model LiveKit Inference serves; a voice belongs to its provider.
+    return inference.TTS(model, voice=voice)
 {%- elif cookiecutter.tts == "cartesia" %}
-    return cartesia.TTS(model=settings.tts_model, voice=settings.tts_voice)
+    return cartesia.TTS(model=model, voice=voice)
 {%- elif cookiecutter.tts == "elevenlabs" %}
-    return elevenlabs.TTS(model=settings.tts_model, voice_id=settings.tts_voice)
+    return elevenlabs.TTS(model=model, voice_id=voice)
 {%- else %}
-    return openai.TTS(model=settings.tts_model, voice=settings.tts_voice)
+    return openai.TTS(model=model, voice=voice)
 {%- endif %}
 
 

@@ -12,7 +12,7 @@ import importlib
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -87,6 +87,12 @@ DEFAULT_DRAIN_TIMEOUT_SECONDS = {{ cookiecutter._shutdown_grace_seconds[cookiecu
 
 # Commands that register a worker; `console` runs in-process. Others need no settings.
 SERVER_COMMANDS = frozenset({"dev", "start", "connect"})
+{%- if cookiecutter.deploy_target == "railway" %}
+
+# The worker's health server port under `start` (livekit's production default). Railway sends
+# its deploy health check to the port in PORT, so the service variable PORT must equal it.
+HEALTH_PORT = 8081
+{%- endif %}
 
 
 @dataclass(frozen=True)
@@ -96,13 +102,16 @@ class Settings:
     stt_model: str = "{{ models.stt[cookiecutter.stt] }}"
     stt_language: str = "en"
     llm_model: str = "{{ models.llm[cookiecutter.llm] }}"
-    # Empty: no fallback. A model name: used while the primary LLM fails.
-    fallback_llm_model: str = ""
 {%- if cookiecutter.llm == "ollama" %}
     ollama_base_url: str = "http://localhost:11434/v1"
 {%- endif %}
     tts_model: str = "{{ models.tts[cookiecutter.tts] }}"
     tts_voice: str = "{{ cookiecutter._voices[cookiecutter.tts] }}"
+    # Fallbacks, used while the primary model fails (see providers.py). Empty: no fallback.
+    fallback_stt_model: str = ""
+    fallback_llm_model: str = ""
+    fallback_tts_model: str = ""  # empty with a fallback voice set: the primary model
+    fallback_tts_voice: str = ""  # empty with a fallback model set: the primary voice
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
@@ -111,12 +120,15 @@ class Settings:
             stt_model=environ.get("STT_MODEL") or defaults.stt_model,
             stt_language=environ.get("STT_LANGUAGE") or defaults.stt_language,
             llm_model=environ.get("LLM_MODEL") or defaults.llm_model,
-            fallback_llm_model=environ.get("FALLBACK_LLM_MODEL", ""),
 {%- if cookiecutter.llm == "ollama" %}
             ollama_base_url=environ.get("OLLAMA_BASE_URL") or defaults.ollama_base_url,
 {%- endif %}
             tts_model=environ.get("TTS_MODEL") or defaults.tts_model,
             tts_voice=environ.get("TTS_VOICE") or defaults.tts_voice,
+            fallback_stt_model=environ.get("FALLBACK_STT_MODEL", "").strip(),
+            fallback_llm_model=environ.get("FALLBACK_LLM_MODEL", "").strip(),
+            fallback_tts_model=environ.get("FALLBACK_TTS_MODEL", "").strip(),
+            fallback_tts_voice=environ.get("FALLBACK_TTS_VOICE", "").strip(),
         )
 
 
@@ -147,8 +159,18 @@ def requirements_for(command: str) -> tuple[Requirement, ...]:
         needed = LIVEKIT_SERVER + PROVIDER_KEYS
     else:
         return ()
-    unique = {requirement.name: requirement for requirement in needed}
-    return tuple(unique.values())
+    # One line per variable; a variable with two jobs (with LiveKit Inference the LiveKit key
+    # both registers the worker and pays for the models) keeps both purposes.
+    merged: dict[str, Requirement] = {}
+    for requirement in needed:
+        seen = merged.get(requirement.name)
+        if seen is None:
+            merged[requirement.name] = requirement
+        elif requirement.purpose not in seen.purpose:
+            merged[requirement.name] = replace(
+                seen, purpose=f"{seen.purpose} and {requirement.purpose}"
+            )
+    return tuple(merged.values())
 
 
 def missing_for(command: str, environ: Mapping[str, str] = os.environ) -> list[Requirement]:
@@ -194,10 +216,30 @@ def exit_if_no_audio_library() -> None:
         raise SystemExit(2) from None
 
 
+{%- if cookiecutter.deploy_target == "railway" %}
+
+
+def exit_if_health_check_misses(command: str, environ: Mapping[str, str] = os.environ) -> None:
+    """Stop when Railway would health-check a port the worker does not listen on."""
+    port = environ.get("PORT", "").strip()
+    if command == "start" and port and port != str(HEALTH_PORT):
+        print(
+            f"PORT={port}, but the worker's health server listens on {HEALTH_PORT}, and Railway "
+            f"sends its deploy health check to PORT. Set the service variable "
+            f"PORT={HEALTH_PORT} (railway variables --set PORT={HEALTH_PORT}).",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+{%- endif %}
+
+
 def check_before_start(argv: list[str]) -> None:
     """Load `.env.local`, then stop before the CLI starts if the command cannot run."""
     load_env_file()
     command = command_from_argv(argv)
     exit_if_missing(command)
+{%- if cookiecutter.deploy_target == "railway" %}
+    exit_if_health_check_misses(command)
+{%- endif %}
     if command == "console":
         exit_if_no_audio_library()

@@ -80,6 +80,20 @@ def test_model_download_is_registered_with_livekits_download_files() -> None:
     assert "livekit.plugins.{{ cookiecutter.__package }}" in packages
 
 
+def test_download_files_fetches_the_fallback_model_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    package = "livekit.plugins.{{ cookiecutter.__package }}"
+    module = __import__(package, fromlist=["ProjectModels"])
+    fetched: list[str] = []
+    monkeypatch.setattr(module, "fetch_whisper", fetched.append)
+    monkeypatch.setattr(module, "load_env_file", lambda: None)
+    monkeypatch.setenv("STT_MODEL", "base.en")
+    monkeypatch.setenv("FALLBACK_STT_MODEL", "tiny.en")
+
+    next(p for p in Plugin.registered_plugins if p.package == package).download_files()
+
+    assert fetched == ["base.en", "tiny.en"]
+
+
 def test_download_files_command_discovers_the_project_models() -> None:
     environ = {**os.environ, "HF_HUB_OFFLINE": "1", "STT_MODEL": "tiny.en"}
     result = subprocess.run(

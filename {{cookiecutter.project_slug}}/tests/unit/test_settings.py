@@ -30,6 +30,24 @@ def test_console_needs_only_the_provider_keys() -> None:
     assert "LIVEKIT_URL" not in {r.name for r in settings.requirements_for("console")}
 
 
+def test_each_variable_is_listed_once_with_every_purpose() -> None:
+    for command in ("console", "start"):
+        purposes: dict[str, list[str]] = {}
+        for requirement in (*settings.LIVEKIT_SERVER, *settings.PROVIDER_KEYS):
+            if command == "start" or requirement in settings.PROVIDER_KEYS:
+                purposes.setdefault(requirement.name, []).append(requirement.purpose)
+        listed = {r.name: r.purpose for r in settings.requirements_for(command)}
+        assert list(listed) == list(purposes)
+        for name, expected in purposes.items():
+            assert all(purpose in listed[name] for purpose in expected), name
+{%- if cookiecutter.model_access == "inference" %}
+    start = {r.name: r.purpose for r in settings.requirements_for("start")}
+    assert start["LIVEKIT_API_KEY"] == (
+        f"authenticates the worker and {settings.INFERENCE_BILLING}"
+    )
+{%- endif %}
+
+
 @pytest.mark.parametrize("command", ["", "download-files", "--help"])
 def test_commands_that_do_not_run_the_agent_need_nothing(command: str) -> None:
     assert settings.requirements_for(command) == ()
@@ -106,3 +124,21 @@ def test_a_bad_drain_timeout_names_the_variable(capsys: pytest.CaptureFixture[st
     with pytest.raises(SystemExit):
         settings.drain_timeout({"DRAIN_TIMEOUT_SECONDS": "ten minutes"})
     assert "DRAIN_TIMEOUT_SECONDS='ten minutes'" in capsys.readouterr().err
+
+{%- if cookiecutter.deploy_target == "railway" %}
+
+
+@pytest.mark.parametrize("port", ["", str(settings.HEALTH_PORT)])
+def test_railway_health_check_port_matches_the_worker(port: str) -> None:
+    settings.exit_if_health_check_misses("start", {"PORT": port})
+
+
+def test_a_railway_port_the_worker_does_not_serve_stops_start(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings.exit_if_health_check_misses("console", {"PORT": "8080"})  # no health server
+    with pytest.raises(SystemExit) as stopped:
+        settings.exit_if_health_check_misses("start", {"PORT": "8080"})
+    assert stopped.value.code == 2
+    assert f"PORT={settings.HEALTH_PORT}" in capsys.readouterr().err
+{%- endif %}

@@ -24,9 +24,10 @@ class ProjectModels(Plugin):
     def download_files(self) -> None:
 {%- if cookiecutter.stt == "faster-whisper" %}
         load_env_file()
-        model = Settings.from_env().stt_model
-        logger.info("fetching Whisper model %s", model)
-        fetch_whisper(model)
+        settings = Settings.from_env()
+        for model in filter(None, (settings.stt_model, settings.fallback_stt_model)):
+            logger.info("fetching Whisper model %s", model)
+            fetch_whisper(model)
 {%- endif %}
 
 
