@@ -1,16 +1,23 @@
-"""Telephony without a SIP server: definitions, provisioning against a recording fake of
-livekit's SIP service, the dial command's refusals, DTMF, and the call-control tools driven by
-the scripted LLM with the API calls recorded instead of sent."""
+"""Telephony without a SIP server: definitions, provisioning against a fake LiveKit SIP server,
+the dial command's refusals and errors, the order of an outbound call, DTMF, and the
+call-control tools driven by the scripted LLM with the API calls recorded instead of sent.
+
+The fakes are specced against livekit's own `SipService` / `AgentDispatchService`
+(`create_autospec`), so a renamed method or a changed signature fails here, not in production.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from types import SimpleNamespace
+from typing import Any
+from unittest.mock import create_autospec
 
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 from livekit import api, rtc
 from livekit.agents import Agent, AgentSession
+from livekit.api.sip_service import SipService
 
 from {{ cookiecutter.__package }}.telephony import CALL_CONTROL_TOOLS, calls
 from {{ cookiecutter.__package }}.telephony.__main__ import main as telephony_command
@@ -26,83 +33,166 @@ from tests.scripted_llm import Reply, ScriptedLLM, ToolCall
 DEFINITIONS = Path(__file__).parents[2] / "telephony"
 
 
-class RecordingSIP:
-    """Stands in for `api.SipService`: keeps objects in memory and records every request."""
+class FakeSIPServer:
+    """Keeps SIP objects the way a LiveKit server does: it assigns ids, stamps `created_at` /
+    `updated_at`, replaces a whole object on update and, with `hide_secrets`, lists passwords
+    masked. Every call is recorded in `requests`."""
 
-    def __init__(self) -> None:
-        self.requests: list[tuple[str, object]] = []
-        self.inbound: list[api.SIPInboundTrunkInfo] = []
-        self.outbound: list[api.SIPOutboundTrunkInfo] = []
-        self.rules: list[api.SIPDispatchRuleInfo] = []
+    def __init__(self, *, hide_secrets: bool = False) -> None:
+        self.hide_secrets = hide_secrets
+        self.requests: list[tuple[str, Any]] = []
+        self.objects: dict[str, Any] = {}
+        self.clock = 1_700_000_000
+        self.transfer_response = api.TransferSIPParticipantResponse(
+            status=api.SIPTransferStatus.STS_TRANSFER_SUCCESSFUL
+        )
+        self.transfer_error: Exception | None = None
+
+    def stamp(self, field: Timestamp) -> None:
+        self.clock += 60
+        field.seconds = self.clock
+
+    def store(self, prefix: str, id_field: str, item: Any) -> Any:
+        stored = type(item)()
+        stored.CopyFrom(item)
+        setattr(stored, id_field, f"{prefix}_{len(self.objects)}")
+        self.stamp(stored.created_at)
+        self.stamp(stored.updated_at)
+        self.objects[getattr(stored, id_field)] = stored
+        return stored
+
+    def replace(self, object_id: str, item: Any) -> Any:
+        old = self.objects[object_id]
+        new = type(item)()
+        new.CopyFrom(item)
+        id_field = "sip_dispatch_rule_id" if object_id.startswith("SDR") else "sip_trunk_id"
+        setattr(new, id_field, object_id)
+        new.created_at.CopyFrom(old.created_at)
+        self.stamp(new.updated_at)
+        self.objects[object_id] = new
+        return new
+
+    def listed(self, kind: type, response: type) -> Any:
+        items = []
+        for item in self.objects.values():
+            if isinstance(item, kind):
+                copy = kind()
+                copy.CopyFrom(item)
+                if self.hide_secrets and hasattr(copy, "auth_password") and copy.auth_password:
+                    copy.auth_password = "****"
+                items.append(copy)
+        return response(items=items)
 
     async def list_inbound_trunk(self, request):
-        return SimpleNamespace(items=list(self.inbound))
+        return self.listed(api.SIPInboundTrunkInfo, api.ListSIPInboundTrunkResponse)
 
     async def list_outbound_trunk(self, request):
-        return SimpleNamespace(items=list(self.outbound))
+        response = self.listed(api.SIPOutboundTrunkInfo, api.ListSIPOutboundTrunkResponse)
+        if request.trunk_ids:
+            kept = [t for t in response.items if t.sip_trunk_id in request.trunk_ids]
+            return api.ListSIPOutboundTrunkResponse(items=kept)
+        return response
 
     async def list_dispatch_rule(self, request):
-        return SimpleNamespace(items=list(self.rules))
+        return self.listed(api.SIPDispatchRuleInfo, api.ListSIPDispatchRuleResponse)
 
     async def create_inbound_trunk(self, request):
         self.requests.append(("create_inbound_trunk", request))
-        trunk = api.SIPInboundTrunkInfo()
-        trunk.CopyFrom(request.trunk)
-        trunk.sip_trunk_id = f"ST_in{len(self.inbound)}"
-        self.inbound.append(trunk)
+        return self.store("ST_in", "sip_trunk_id", request.trunk)
 
     async def create_outbound_trunk(self, request):
         self.requests.append(("create_outbound_trunk", request))
-        trunk = api.SIPOutboundTrunkInfo()
-        trunk.CopyFrom(request.trunk)
-        trunk.sip_trunk_id = f"ST_out{len(self.outbound)}"
-        self.outbound.append(trunk)
+        return self.store("ST_out", "sip_trunk_id", request.trunk)
 
     async def create_dispatch_rule(self, request):
         self.requests.append(("create_dispatch_rule", request))
-        rule = api.SIPDispatchRuleInfo()
-        rule.CopyFrom(request.dispatch_rule)
-        rule.sip_dispatch_rule_id = f"SDR_{len(self.rules)}"
-        self.rules.append(rule)
+        return self.store("SDR", "sip_dispatch_rule_id", request.dispatch_rule)
 
     async def update_inbound_trunk(self, trunk_id, trunk):
         self.requests.append(("update_inbound_trunk", trunk_id))
+        return self.replace(trunk_id, trunk)
 
     async def update_outbound_trunk(self, trunk_id, trunk):
         self.requests.append(("update_outbound_trunk", trunk_id))
+        return self.replace(trunk_id, trunk)
 
     async def update_dispatch_rule(self, rule_id, rule):
         self.requests.append(("update_dispatch_rule", rule_id))
+        return self.replace(rule_id, rule)
 
-    async def transfer_sip_participant(self, request):
-        self.requests.append(("transfer_sip_participant", request))
+    async def create_sip_participant(self, create, **options):
+        self.requests.append(("create_sip_participant", create))
+        return api.SIPParticipantInfo(participant_identity=create.participant_identity)
+
+    async def transfer_sip_participant(self, transfer, **options):
+        self.requests.append(("transfer_sip_participant", transfer))
+        if self.transfer_error is not None:
+            raise self.transfer_error
+        return self.transfer_response
+
+
+def sip_client(server: FakeSIPServer) -> Any:
+    """A `SipService` whose methods are livekit's signatures backed by `server`."""
+    client = create_autospec(SipService, instance=True, spec_set=True)
+    for name in dir(FakeSIPServer):
+        if name.startswith(("list_", "create_", "update_", "transfer_")):
+            getattr(client, name).side_effect = getattr(server, name)
+    return client
+
+
+def test_the_fake_sip_client_refuses_what_livekit_does_not_have() -> None:
+    client = sip_client(FakeSIPServer())
+    with pytest.raises(AttributeError):
+        client.create_trunk  # noqa: B018 - not a SipService method
+    with pytest.raises(TypeError):
+        client.update_inbound_trunk("ST_1")  # livekit's signature needs the trunk too
 
 
 def test_definitions_load_into_livekit_protos() -> None:
     definitions = load_definitions(DEFINITIONS)
-    assert definitions.inbound_trunk.numbers
-    agents = definitions.dispatch_rule.room_config.agents
+    assert definitions.inbound_trunk.message.numbers
+    agents = definitions.dispatch_rule.message.room_config.agents
     assert [a.agent_name for a in agents] == ["{{ cookiecutter.agent_name }}"]
-    assert definitions.dispatch_rule.rule.dispatch_rule_individual.room_prefix
+    assert definitions.dispatch_rule.message.rule.dispatch_rule_individual.room_prefix
+
+
+def copy_definitions(tmp_path: Path) -> Path:
+    for name in ("inbound-trunk.json", "outbound-trunk.json", "dispatch-rule.json"):
+        (tmp_path / name).write_text((DEFINITIONS / name).read_text())
+    return tmp_path
 
 
 def test_a_broken_definition_names_the_file(tmp_path: Path) -> None:
-    for name in ("inbound-trunk.json", "outbound-trunk.json", "dispatch-rule.json"):
-        (tmp_path / name).write_text((DEFINITIONS / name).read_text())
+    copy_definitions(tmp_path)
     (tmp_path / "inbound-trunk.json").write_text(json.dumps({"name": "x", "numbrs": []}))
     with pytest.raises(DefinitionError, match=r"inbound-trunk\.json"):
         load_definitions(tmp_path)
 
 
+def test_a_definition_may_not_set_what_the_server_assigns(tmp_path: Path) -> None:
+    copy_definitions(tmp_path)
+    rule = json.loads((tmp_path / "dispatch-rule.json").read_text())
+    (tmp_path / "dispatch-rule.json").write_text(json.dumps({**rule, "sipDispatchRuleId": "SDR_1"}))
+    with pytest.raises(DefinitionError, match="sip_dispatch_rule_id"):
+        load_definitions(tmp_path)
+
+
 async def test_provisioning_creates_once_then_is_idempotent() -> None:
-    sip, wanted = RecordingSIP(), load_definitions(DEFINITIONS)
+    server, wanted = FakeSIPServer(), load_definitions(DEFINITIONS)
+    sip = sip_client(server)
 
     first = await provision(sip, wanted, dry_run=False)
     second = await provision(sip, wanted, dry_run=False)
 
-    assert [line.split()[0] for line in first] == ["created"] * 3
-    assert [line.split()[0] for line in second] == ["unchanged"] * 3
-    assert [name for name, _ in sip.requests] == [
+    assert first == [
+        f"created inbound trunk {wanted.inbound_trunk.name} (ST_in_0)",
+        f"created outbound trunk {wanted.outbound_trunk.name} (ST_out_1)",
+        f"created dispatch rule {wanted.dispatch_rule.name} (SDR_2)",
+    ]
+    # The server stamped created_at/updated_at; those are not differences.
+    assert all(item.created_at.seconds for item in server.objects.values())
+    assert second == [line.replace("created", "unchanged") for line in first]
+    assert [name for name, _ in server.requests] == [
         "create_inbound_trunk",
         "create_outbound_trunk",
         "create_dispatch_rule",
@@ -110,16 +200,80 @@ async def test_provisioning_creates_once_then_is_idempotent() -> None:
 
 
 async def test_a_changed_definition_updates_in_place_and_dry_run_sends_nothing() -> None:
-    sip, wanted = RecordingSIP(), load_definitions(DEFINITIONS)
+    server, wanted = FakeSIPServer(), load_definitions(DEFINITIONS)
+    sip = sip_client(server)
     await provision(sip, wanted, dry_run=False)
-    wanted.inbound_trunk.numbers.append("+15105550199")
+    wanted.inbound_trunk.message.numbers.append("+15105550199")
 
     preview = await provision(sip, wanted, dry_run=True)
-    assert preview[0] == f"updated inbound trunk {wanted.inbound_trunk.name} (ST_in0)"
-    assert len(sip.requests) == 3
+    name = wanted.inbound_trunk.name
+    assert preview[0] == f"would update inbound trunk {name} (ST_in_0): numbers"
+    assert len(server.requests) == 3
 
+    applied = await provision(sip, wanted, dry_run=False)
+    assert applied[0] == f"updated inbound trunk {name} (ST_in_0): numbers"
+    assert server.requests[-1] == ("update_inbound_trunk", "ST_in_0")
+    assert list(server.objects["ST_in_0"].numbers)[-1] == "+15105550199"
+    again = await provision(sip, wanted, dry_run=False)
+    assert again[0].startswith("unchanged inbound trunk")
+
+
+async def test_turning_a_setting_off_in_the_file_is_applied(tmp_path: Path) -> None:
+    server = FakeSIPServer()
+    sip = sip_client(server)
+    await provision(sip, load_definitions(copy_definitions(tmp_path)), dry_run=False)
+    trunk = json.loads((tmp_path / "inbound-trunk.json").read_text())
+    (tmp_path / "inbound-trunk.json").write_text(json.dumps({**trunk, "krisp_enabled": False}))
+
+    lines = await provision(sip, load_definitions(tmp_path), dry_run=False)
+
+    assert lines[0].endswith("(ST_in_0): krisp_enabled")
+    assert server.objects["ST_in_0"].krisp_enabled is False
+
+
+async def test_a_password_set_in_the_dashboard_survives_an_update() -> None:
+    server, wanted = FakeSIPServer(), load_definitions(DEFINITIONS)
+    sip = sip_client(server)
     await provision(sip, wanted, dry_run=False)
-    assert sip.requests[-1] == ("update_inbound_trunk", "ST_in0")
+    server.objects["ST_out_1"].auth_username = "carrier-user"
+    server.objects["ST_out_1"].auth_password = "set-in-dashboard"
+    wanted.outbound_trunk.message.auth_username = "carrier-user"
+    wanted.outbound_trunk.message.address = "sip.other-carrier.com"
+
+    lines = await provision(sip, wanted, dry_run=False)
+
+    assert lines[1].endswith("(ST_out_1): address")
+    assert server.objects["ST_out_1"].auth_password == "set-in-dashboard"
+
+
+async def test_a_server_that_hides_passwords_is_still_idempotent() -> None:
+    server, wanted = FakeSIPServer(hide_secrets=True), load_definitions(DEFINITIONS)
+    sip = sip_client(server)
+    wanted.outbound_trunk.message.auth_username = "carrier-user"
+    wanted.outbound_trunk.message.auth_password = "from-this-machine"
+    await provision(sip, wanted, dry_run=False)
+
+    again = await provision(sip, wanted, dry_run=False)
+
+    assert again[1].startswith("unchanged outbound trunk")
+    assert server.objects["ST_out_1"].auth_password == "from-this-machine"
+
+
+async def test_an_update_that_would_erase_a_hidden_password_is_refused() -> None:
+    server, wanted = FakeSIPServer(hide_secrets=True), load_definitions(DEFINITIONS)
+    sip = sip_client(server)
+    await provision(sip, wanted, dry_run=False)
+    server.objects["ST_out_1"].auth_username = "carrier-user"
+    server.objects["ST_out_1"].auth_password = "set-in-dashboard"
+    wanted.outbound_trunk.message.auth_username = "carrier-user"
+    wanted.outbound_trunk.message.address = "sip.other-carrier.com"
+
+    lines = await provision(sip, wanted, dry_run=False)
+
+    assert lines[1].startswith("not updating outbound trunk")
+    assert "auth_password" in lines[1]
+    assert server.objects["ST_out_1"].auth_password == "set-in-dashboard"
+    assert "update_outbound_trunk" not in [name for name, _ in server.requests]
 
 
 @pytest.mark.parametrize(
@@ -177,18 +331,17 @@ async def test_a_keypad_press_reaches_the_llm() -> None:
 
 
 @pytest.fixture
-def recorded_calls(monkeypatch: pytest.MonkeyPatch) -> RecordingSIP:
-    sip, rooms = RecordingSIP(), []
-    monkeypatch.setattr(calls, "sip_service", lambda: sip)
+def recorded_calls(monkeypatch: pytest.MonkeyPatch) -> FakeSIPServer:
+    server = FakeSIPServer()
+    monkeypatch.setattr(calls, "sip_service", lambda: sip_client(server))
     monkeypatch.setattr(calls, "room_name", lambda: "call-room")
 
     class Rooms:
         async def delete_room(self, request):
-            rooms.append(request)
-            sip.requests.append(("delete_room", request))
+            server.requests.append(("delete_room", request))
 
     monkeypatch.setattr(calls, "room_service", Rooms)
-    return sip
+    return server
 
 
 class PhoneAgent(Agent):
@@ -203,7 +356,7 @@ async def run_phone_turn(script: list[Reply], userdata: UserData):
 
 
 async def test_transfer_sends_the_callers_identity_and_the_configured_number(
-    recorded_calls: RecordingSIP, monkeypatch: pytest.MonkeyPatch
+    recorded_calls: FakeSIPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SIP_TRANSFER_NUMBER", "+14155550199")
     result = await run_phone_turn(
@@ -211,6 +364,7 @@ async def test_transfer_sends_the_callers_identity_and_the_configured_number(
         UserData(caller_identity="sip_caller", phone_number="+14155550123"),
     )
     result.expect.contains_function_call(name="transfer_to_human")
+    result.expect.contains_function_call_output(output="The call was transferred.", is_error=False)
     name, request = recorded_calls.requests[-1]
     assert name == "transfer_sip_participant"
     assert (request.room_name, request.participant_identity, request.transfer_to) == (
@@ -221,7 +375,7 @@ async def test_transfer_sends_the_callers_identity_and_the_configured_number(
 
 
 async def test_transfer_without_a_number_is_a_recoverable_error(
-    recorded_calls: RecordingSIP, monkeypatch: pytest.MonkeyPatch
+    recorded_calls: FakeSIPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("SIP_TRANSFER_NUMBER", raising=False)
     result = await run_phone_turn(
@@ -232,7 +386,7 @@ async def test_transfer_without_a_number_is_a_recoverable_error(
     assert recorded_calls.requests == []
 
 
-async def test_end_call_deletes_the_room(recorded_calls: RecordingSIP) -> None:
+async def test_end_call_deletes_the_room(recorded_calls: FakeSIPServer) -> None:
     await run_phone_turn(
         [Reply("Goodbye!", [ToolCall("end_call")]), Reply("")],
         UserData(caller_identity="sip_caller"),

@@ -37,7 +37,7 @@ async def run_provision(dry_run: bool) -> None:
     require(*SERVER_KEYS)
     async with api.LiveKitAPI() as livekit:
         for change in await provision(livekit.sip, wanted, dry_run=dry_run):
-            print(("would be " if dry_run and not change.startswith("unchanged") else "") + change)
+            print(change)
 
 
 async def run_dial(number: str) -> None:
