@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from unittest.mock import create_autospec
 
@@ -17,6 +18,7 @@ import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from livekit import api, rtc
 from livekit.agents import Agent, AgentSession
+from livekit.api.agent_dispatch_service import AgentDispatchService
 from livekit.api.sip_service import SipService
 
 from {{ cookiecutter.__package }}.telephony import CALL_CONTROL_TOOLS, calls
@@ -303,15 +305,87 @@ def test_dial_command_refuses_a_number_outside_the_allow_list(
     assert "not in SIP_ALLOWED_NUMBERS" in capsys.readouterr().err
 
 
-def test_dial_command_needs_a_trunk_id(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    monkeypatch.setenv("SIP_ALLOWED_NUMBERS", "+1415*")
+@pytest.fixture
+def livekit_server(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
+    """Points the commands' `api.LiveKitAPI()` at a fake server with livekit's signatures."""
     for name in ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"):
         monkeypatch.setenv(name, "set")
+    monkeypatch.setenv("SIP_ALLOWED_NUMBERS", "+1415*")
+    sip_server = FakeSIPServer()
+    dispatches: list[api.CreateAgentDispatchRequest] = []
+
+    async def create_dispatch(request: api.CreateAgentDispatchRequest) -> api.AgentDispatch:
+        dispatches.append(request)
+        return api.AgentDispatch(agent_name=request.agent_name, room=request.room)
+
+    dispatch_service = create_autospec(AgentDispatchService, instance=True, spec_set=True)
+    dispatch_service.create_dispatch.side_effect = create_dispatch
+    sip = sip_client(sip_server)
+
+    class FakeLiveKitAPI:
+        def __init__(self) -> None:
+            self.sip, self.agent_dispatch = sip, dispatch_service
+
+        async def __aenter__(self) -> FakeLiveKitAPI:
+            return self
+
+        async def __aexit__(self, *exc_info: object) -> None:
+            return None
+
+    monkeypatch.setattr(api, "LiveKitAPI", FakeLiveKitAPI)
+    return SimpleNamespace(sip=sip, server=sip_server, dispatches=dispatches)
+
+
+def test_dial_command_needs_a_trunk_id(
+    livekit_server: SimpleNamespace,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.delenv("SIP_OUTBOUND_TRUNK_ID", raising=False)
     assert telephony_command(["dial", "+14155550123"]) == 2
     assert "SIP_OUTBOUND_TRUNK_ID" in capsys.readouterr().err
+    assert livekit_server.dispatches == []
+
+
+@pytest.mark.parametrize(
+    "server_answer",
+    [
+        None,  # the server lists no trunk with that id
+        api.ServerError("not_found", "requested sip trunk does not exist", status=404),
+        api.ServerError("invalid_argument", "invalid trunk id", status=400),
+    ],
+    ids=["empty list", "not_found", "invalid_argument"],
+)
+def test_dial_command_explains_a_wrong_trunk_id(
+    livekit_server: SimpleNamespace,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    server_answer: api.ServerError | None,
+) -> None:
+    monkeypatch.setenv("SIP_OUTBOUND_TRUNK_ID", "ST_typo")
+    if server_answer is not None:
+        livekit_server.sip.list_outbound_trunk.side_effect = server_answer
+
+    assert telephony_command(["dial", "+14155550123"]) == 2
+
+    error = capsys.readouterr().err
+    assert "SIP_OUTBOUND_TRUNK_ID=ST_typo is not an outbound trunk" in error
+    assert "copy the outbound trunk id it prints" in error
+    assert "Traceback" not in error
+    assert livekit_server.dispatches == []
+
+
+def test_dial_command_reports_other_server_errors(
+    livekit_server: SimpleNamespace,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SIP_OUTBOUND_TRUNK_ID", "ST_out_0")
+    livekit_server.sip.list_outbound_trunk.side_effect = api.ServerError(
+        "unauthenticated", "invalid token", status=401
+    )
+    assert telephony_command(["dial", "+14155550123"]) == 1
+    assert "LiveKit refused the request: invalid token" in capsys.readouterr().err
 
 
 def test_job_metadata_is_checked_again_by_the_agent(monkeypatch: pytest.MonkeyPatch) -> None:
