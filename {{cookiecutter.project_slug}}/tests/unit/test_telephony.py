@@ -8,6 +8,7 @@ The fakes are specced against livekit's own `SipService` / `AgentDispatchService
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,10 +18,15 @@ from unittest.mock import create_autospec
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from livekit import api, rtc
-from livekit.agents import Agent, AgentSession
+from livekit.agents import Agent, AgentSession, AMDCategory, AMDPredictionEvent
 from livekit.api.agent_dispatch_service import AgentDispatchService
 from livekit.api.sip_service import SipService
 
+{% if cookiecutter.use_multi_agent -%}
+from {{ cookiecutter.__package }}.team import Greeter
+{% else -%}
+from {{ cookiecutter.__package }}.assistant import Assistant
+{% endif -%}
 from {{ cookiecutter.__package }}.telephony import CALL_CONTROL_TOOLS, calls
 from {{ cookiecutter.__package }}.telephony.__main__ import main as telephony_command
 from {{ cookiecutter.__package }}.telephony.numbers import NumberRefusedError, check_destination
@@ -33,6 +39,12 @@ from {{ cookiecutter.__package }}.userdata import UserData
 from tests.scripted_llm import Reply, ScriptedLLM, ToolCall
 
 DEFINITIONS = Path(__file__).parents[2] / "telephony"
+# The agent a call starts with.
+{%- if cookiecutter.use_multi_agent %}
+EntryAgent: type[Agent] = Greeter
+{%- else %}
+EntryAgent: type[Agent] = Assistant
+{%- endif %}
 
 
 class FakeSIPServer:
@@ -388,12 +400,162 @@ def test_dial_command_reports_other_server_errors(
     assert "LiveKit refused the request: invalid token" in capsys.readouterr().err
 
 
+async def provisioned_outbound_trunk(server: FakeSIPServer) -> str:
+    await provision(sip_client(server), load_definitions(DEFINITIONS), dry_run=False)
+    return next(i for i, o in server.objects.items() if isinstance(o, api.SIPOutboundTrunkInfo))
+
+
+def test_dial_command_dispatches_the_agent_with_the_number(
+    livekit_server: SimpleNamespace,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    trunk_id = asyncio.run(provisioned_outbound_trunk(livekit_server.server))
+    monkeypatch.setenv("SIP_OUTBOUND_TRUNK_ID", trunk_id)
+
+    assert telephony_command(["dial", "+1 415 555 0123"]) == 0
+
+    [dispatch] = livekit_server.dispatches
+    assert dispatch.agent_name == "{{ cookiecutter.agent_name }}"
+    assert dispatch.room.startswith("call-14155550123-")
+    # What the agent reads back from the job before its session starts.
+    userdata = calls.userdata_for_job(dispatch.metadata)
+    assert (userdata.outbound, userdata.phone_number) == (True, "+14155550123")
+    assert "it will dial +14155550123" in capsys.readouterr().out
+
+
 def test_job_metadata_is_checked_again_by_the_agent(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SIP_ALLOWED_NUMBERS", "+1415*")
     assert calls.outbound_number("") is None
     assert calls.outbound_number(json.dumps({"phone_number": "+14155550123"})) == "+14155550123"
     with pytest.raises(NumberRefusedError):
         calls.outbound_number(json.dumps({"phone_number": "+19005550123"}))
+
+
+class AnsweredBy:
+    """Stands in for livekit's AMD (which needs call audio) with a fixed verdict."""
+
+    def __init__(self, category: AMDCategory) -> None:
+        self.category = category
+
+    def __call__(self, session: AgentSession, *, participant_identity: str) -> AnsweredBy:
+        return self
+
+    async def __aenter__(self) -> AnsweredBy:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+    async def execute(self) -> AMDPredictionEvent:
+        return AMDPredictionEvent(
+            category=self.category, speech_duration=0.8, reason="", transcript="Hello?", delay=0.2
+        )
+
+
+class FakeJob:
+    """The parts of livekit's JobContext a call uses, recorded."""
+
+    def __init__(self, metadata: str, sip: Any) -> None:
+        self.job = SimpleNamespace(metadata=metadata, id="job-1")
+        self.room = SimpleNamespace(name="call-room", on=lambda event, callback: None)
+        self.api = SimpleNamespace(sip=sip)
+        self.shutdown_reasons: list[str] = []
+
+    def shutdown(self, reason: str = "") -> None:
+        self.shutdown_reasons.append(reason)
+
+
+@pytest.fixture
+def outbound_job(monkeypatch: pytest.MonkeyPatch) -> FakeJob:
+    monkeypatch.setenv("SIP_ALLOWED_NUMBERS", "+1415*")
+    monkeypatch.setenv("SIP_OUTBOUND_TRUNK_ID", "ST_out_1")
+    metadata = json.dumps({"phone_number": "+14155550123"})  # as the dial command sends it
+    return FakeJob(metadata, sip_client(FakeSIPServer()))
+
+
+async def test_an_outbound_call_greets_only_once_the_callee_answers(
+    outbound_job: FakeJob, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(calls, "AMD", AnsweredBy(AMDCategory.HUMAN))
+    model = ScriptedLLM([Reply("Hello, this is the assistant calling you back.")])
+    llm_requests_when_dialled: list[int] = []
+    dial = outbound_job.api.sip.create_sip_participant
+    real_dial = dial.side_effect
+
+    async def record_dial(create: api.CreateSIPParticipantRequest, **options: Any) -> Any:
+        llm_requests_when_dialled.append(len(model.requests))
+        return await real_dial(create, **options)
+
+    dial.side_effect = record_dial
+
+    # The entry point's order: userdata from the job, then session.start, then the call.
+    userdata = calls.prepare_call(outbound_job)
+    assert userdata is not None
+    async with AgentSession[UserData](llm=model, userdata=userdata) as session:
+        started = await session.start(EntryAgent(), capture_run=True)
+        started.expect.next_event().is_agent_handoff(new_agent_type=EntryAgent)
+        started.expect.no_more_events()
+        assert model.requests == []  # nothing said to a phone that is still ringing
+
+        await calls.start_call(outbound_job, session)
+
+    assert llm_requests_when_dialled == [0]
+    [request] = model.requests
+    assert "The callee answered" in request.items[-1].text_content
+    assert userdata.answered
+    assert outbound_job.shutdown_reasons == []
+    dialled = dial.await_args.args[0]
+    assert (dialled.sip_call_to, dialled.sip_trunk_id) == ("+14155550123", "ST_out_1")
+
+
+async def test_a_voicemail_gets_the_message_and_no_conversation(
+    outbound_job: FakeJob, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(calls, "AMD", AnsweredBy(AMDCategory.MACHINE_VM))
+    model = ScriptedLLM([])
+    userdata = calls.prepare_call(outbound_job)
+    async with AgentSession[UserData](llm=model, userdata=userdata) as session:
+        await session.start(EntryAgent())
+        await calls.start_call(outbound_job, session)
+        said = [m.text_content for m in session.history.messages() if m.role == "assistant"]
+
+    assert said == [calls.VOICEMAIL_MESSAGE]
+    assert model.requests == []
+    assert outbound_job.shutdown_reasons == ["voicemail"]
+
+
+async def test_a_wrong_trunk_id_in_the_worker_ends_the_job_without_speaking(
+    outbound_job: FakeJob, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(calls, "AMD", AnsweredBy(AMDCategory.HUMAN))
+    outbound_job.api.sip.create_sip_participant.side_effect = api.ServerError(
+        "not_found", "requested sip trunk does not exist", status=404
+    )
+    model = ScriptedLLM([])
+    async with AgentSession[UserData](
+        llm=model, userdata=calls.prepare_call(outbound_job)
+    ) as session:
+        await session.start(EntryAgent())
+        await calls.start_call(outbound_job, session)
+
+    assert model.requests == []
+    assert outbound_job.shutdown_reasons == ["dial failed"]
+
+
+def test_a_job_asking_for_a_refused_number_ends_before_the_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SIP_ALLOWED_NUMBERS", "+1415*")
+    job = FakeJob(json.dumps({"phone_number": "+19005550123"}), sip_client(FakeSIPServer()))
+    assert calls.prepare_call(job) is None
+    assert job.shutdown_reasons == ["destination not allowed"]
+
+
+def test_an_inbound_job_is_not_outbound() -> None:
+    userdata = calls.userdata_for_job("")
+    assert not userdata.outbound
+    assert not userdata.waiting_for_callee()
 
 
 async def test_a_keypad_press_reaches_the_llm() -> None:

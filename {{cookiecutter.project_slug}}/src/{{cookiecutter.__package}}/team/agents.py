@@ -56,6 +56,11 @@ class TeamAgent(Agent):
         )
 
     async def on_enter(self) -> None:
+{%- if cookiecutter.use_sip %}
+        userdata: UserData = self.session.userdata
+        if userdata.waiting_for_callee():
+            return  # on an outbound call the greeting waits until someone answers
+{%- endif %}
         self.session.generate_reply()
 
     def hand_off(self, context: RunContext[UserData], role: type[TeamAgent]) -> Agent:
