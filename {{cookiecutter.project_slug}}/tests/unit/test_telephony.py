@@ -610,6 +610,38 @@ async def test_transfer_sends_the_callers_identity_and_the_configured_number(
     )
 
 
+@pytest.mark.parametrize(
+    "failure",
+    ["sip error", "failed status"],
+)
+async def test_a_failed_transfer_is_an_error_the_llm_can_recover_from(
+    recorded_calls: FakeSIPServer, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
+    monkeypatch.setenv("SIP_TRANSFER_NUMBER", "+14155550199")
+    if failure == "sip error":
+        recorded_calls.transfer_error = api.SipCallError(
+            "unavailable",
+            "transfer failed",
+            status=503,
+            metadata={"sip_status_code": "486", "sip_status": "Busy Here"},
+        )
+    else:
+        recorded_calls.transfer_response = api.TransferSIPParticipantResponse(
+            status=api.SIPTransferStatus.STS_TRANSFER_FAILED,
+            reason=api.SIPTransferReason.STR_RINGING_TIMEOUT,
+        )
+    result = await run_phone_turn(
+        [
+            Reply("Let me transfer you.", [ToolCall("transfer_to_human")]),
+            Reply("I'm sorry, nobody could pick up. Can I take a message?"),
+        ],
+        UserData(caller_identity="sip_caller"),
+    )
+    result.expect.contains_function_call_output(output=calls.TRANSFER_FAILED, is_error=True)
+    result.expect.contains_message(role="assistant")
+    assert recorded_calls.requests[-1][0] == "transfer_sip_participant"
+
+
 async def test_transfer_without_a_number_is_a_recoverable_error(
     recorded_calls: FakeSIPServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -36,6 +36,10 @@ VOICEMAIL_MESSAGE = (
     "Hello, this is an automated call back from our assistant. "
     "Please call us again when it suits you. Goodbye."
 )
+TRANSFER_FAILED = (
+    "The transfer did not go through; nobody could take the call. Apologise and offer to take "
+    "a message or to help further."
+)
 
 
 def sip_service() -> SipService:
@@ -133,11 +137,23 @@ async def transfer_to_human(context: RunContext[UserData]) -> str:
     if not target or not identity:
         raise ToolError("No human is available to take the call; offer to take a message.")
     await context.wait_for_playout()
-    await sip_service().transfer_sip_participant(
-        api.TransferSIPParticipantRequest(
-            room_name=room_name(), participant_identity=identity, transfer_to=f"tel:{target}"
+    try:
+        response = await sip_service().transfer_sip_participant(
+            api.TransferSIPParticipantRequest(
+                room_name=room_name(), participant_identity=identity, transfer_to=f"tel:{target}"
+            )
         )
-    )
+    except api.ServerError as error:  # SipCallError: busy, rejected, no answer...
+        logger.warning("transfer to %s failed: %s", target, error)
+        raise ToolError(TRANSFER_FAILED) from error
+    # An answer without an error can still report a failed transfer. Older servers answer
+    # with no status at all, which reads as "ongoing": the transfer was started.
+    if response.status == api.SIPTransferStatus.STS_TRANSFER_FAILED:
+        reason = api.SIPTransferReason.Name(response.reason)
+        logger.warning(
+            "transfer to %s failed: %s (SIP %s)", target, reason, response.sip_status.code
+        )
+        raise ToolError(TRANSFER_FAILED)
     return "The call was transferred."
 
 
