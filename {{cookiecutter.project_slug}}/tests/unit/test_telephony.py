@@ -23,7 +23,7 @@ from livekit.api.agent_dispatch_service import AgentDispatchService
 from livekit.api.sip_service import SipService
 
 {% if cookiecutter.use_multi_agent -%}
-from {{ cookiecutter.__package }}.team import Greeter
+from {{ cookiecutter.__package }}.team import Billing, Greeter, Sales, Support
 {% else -%}
 from {{ cookiecutter.__package }}.assistant import Assistant
 {% endif -%}
@@ -39,11 +39,13 @@ from {{ cookiecutter.__package }}.userdata import UserData
 from tests.scripted_llm import Reply, ScriptedLLM, ToolCall
 
 DEFINITIONS = Path(__file__).parents[2] / "telephony"
-# The agent a call starts with.
+# The agent a call starts with, and every agent a caller can reach.
 {%- if cookiecutter.use_multi_agent %}
 EntryAgent: type[Agent] = Greeter
+CALL_AGENTS: tuple[type[Agent], ...] = (Greeter, Support, Sales, Billing)
 {%- else %}
 EntryAgent: type[Agent] = Assistant
+CALL_AGENTS: tuple[type[Agent], ...] = (Assistant,)
 {%- endif %}
 
 
@@ -564,6 +566,11 @@ async def test_a_keypad_press_reaches_the_llm() -> None:
         await session.start(Agent(instructions="Phone menu."))
         await calls.on_dtmf(session, rtc.SipDTMF(code=1, digit="1", participant=None))
     assert any("pressed the 1 key" in str(r.items[-1].text_content) for r in model.requests)
+
+
+@pytest.mark.parametrize("agent", CALL_AGENTS, ids=lambda agent: agent.__name__)
+def test_the_call_agents_can_transfer_and_hang_up(agent: type[Agent]) -> None:
+    assert {"transfer_to_human", "end_call"} <= {tool.id for tool in agent().tools}
 
 
 @pytest.fixture
