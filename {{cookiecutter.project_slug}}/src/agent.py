@@ -25,7 +25,7 @@ from {{ cookiecutter.__package }}.observability import (
 from {{ cookiecutter.__package }}.team import Greeter
 {%- endif %}
 {%- if cookiecutter.use_sip %}
-from {{ cookiecutter.__package }}.telephony import start_call
+from {{ cookiecutter.__package }}.telephony import prepare_call, start_call
 {%- endif %}
 {%- if cookiecutter.use_tool_calling or cookiecutter.use_multi_agent or cookiecutter.use_sip %}
 from {{ cookiecutter.__package }}.userdata import UserData
@@ -50,8 +50,16 @@ server.setup_fnc = prewarm
 async def entrypoint(ctx: JobContext) -> None:
     ctx.log_context_fields = {"room": ctx.room.name, "job_id": ctx.job.id}
     config = settings.Settings.from_env()
+{%- if cookiecutter.use_sip %}
+    # Built before the session starts, so the first agent knows whether it may greet.
+    userdata = prepare_call(ctx)
+    if userdata is None:
+        return  # the job asked to dial a number outside SIP_ALLOWED_NUMBERS
+{%- endif %}
     session = AgentSession[{% if cookiecutter.use_tool_calling or cookiecutter.use_multi_agent or cookiecutter.use_sip %}UserData{% else %}None{% endif %}](
-{%- if cookiecutter.use_tool_calling or cookiecutter.use_multi_agent or cookiecutter.use_sip %}
+{%- if cookiecutter.use_sip %}
+        userdata=userdata,
+{%- elif cookiecutter.use_tool_calling or cookiecutter.use_multi_agent %}
         userdata=UserData(),
 {%- endif %}
         vad=ctx.proc.userdata["vad"],

@@ -36,7 +36,7 @@ class Assistant(Agent):
 
     async def on_enter(self) -> None:
 {%- if cookiecutter.use_sip %}
-        if self.session.userdata.outbound:
+        if self.session.userdata.waiting_for_callee():
             return  # on an outbound call the greeting waits until someone answers
 {%- endif %}
         self.session.generate_reply(instructions=GREETING_INSTRUCTIONS)

@@ -28,5 +28,12 @@ class UserData:
     # Set for phone calls: the caller's (inbound) or callee's (outbound) number and identity.
     phone_number: str | None = None
     caller_identity: str | None = None
+    # An outbound call is known from the job before the session starts; `answered` turns true
+    # once a person (not a machine) has picked up.
     outbound: bool = False
+    answered: bool = False
+
+    def waiting_for_callee(self) -> bool:
+        """True while an outbound call rings: the agent must not speak to an empty line."""
+        return self.outbound and not self.answered
 {%- endif %}

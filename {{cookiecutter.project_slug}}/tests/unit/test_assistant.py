@@ -46,14 +46,3 @@ async def test_answers_a_user_turn_with_its_instructions_in_force() -> None:
 def test_instructions_are_written_for_speech() -> None:
     instructions = load_prompt("assistant")
     assert "no markdown" in instructions.lower()
-{%- if cookiecutter.use_sip %}
-
-
-async def test_an_outbound_call_waits_for_the_callee_before_greeting() -> None:
-    model = ScriptedLLM([])
-    async with AgentSession[UserData](userdata=UserData(outbound=True), llm=model) as session:
-        greeting = await session.start(Assistant(), capture_run=True)
-    greeting.expect.next_event().is_agent_handoff(new_agent_type=Assistant)
-    greeting.expect.no_more_events()
-    assert model.requests == []
-{%- endif %}

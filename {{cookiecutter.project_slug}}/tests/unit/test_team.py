@@ -7,7 +7,7 @@ import asyncio
 
 from livekit.agents import AgentSession
 
-from {{ cookiecutter.__package }}.team import Billing, Greeter, Sales
+from {{ cookiecutter.__package }}.team import Billing, Greeter, Sales, Support
 from {{ cookiecutter.__package }}.team.agents import CARRIED_TURNS, instructions_for, recent_turns
 from {{ cookiecutter.__package }}.userdata import UserData
 from tests.scripted_llm import Reply, ScriptedLLM, ToolCall
@@ -109,25 +109,65 @@ async def test_hanging_up_during_the_account_step_ends_billing_cleanly() -> None
     assert userdata.account_id is None
 
 
-async def test_going_back_reuses_the_same_agent_instance() -> None:
+async def test_greeter_hands_product_problems_to_support() -> None:
     userdata = UserData()
     model = ScriptedLLM(
         [
-            Reply("Hello!"),
-            Reply(tool_calls=[ToolCall("transfer_to_department", {"department": "sales"})]),
-            Reply("Sales here."),
-            Reply(tool_calls=[ToolCall("transfer_to_front_desk")]),
-            Reply("Front desk again."),
+            Reply("Hello! How can I help?"),
+            Reply(
+                "Support can help with that.",
+                [ToolCall("transfer_to_department", {"department": "support"})],
+            ),
+            Reply("Hi, I'm support. Let's get your app working again."),
         ]
     )
     async with AgentSession[UserData](llm=model, userdata=userdata) as session:
         await session.start(Greeter())
-        await session.run(user_input="Prices?")
-        result = await session.run(user_input="Actually, something else.")
+        result = await session.run(user_input="The app crashes when I open it.")
+        assert isinstance(session.current_agent, Support)
 
-    result.expect.contains_agent_handoff(new_agent_type=Greeter)
-    assert set(userdata.agents) == {"sales", "greeter"}
-    assert isinstance(userdata.previous_agent, Sales)
+    result.expect.contains_function_call(
+        name="transfer_to_department", arguments={"department": "support"}
+    )
+    result.expect.contains_agent_handoff(new_agent_type=Support)
+    result.expect.contains_message(role="assistant")
+    assert instructions_of(model.requests[-1]) == instructions_for("support")
+    assert isinstance(userdata.previous_agent, Greeter)
+    carried = [item.text_content for item in model.requests[-1].items if item.type == "message"]
+    assert "The app crashes when I open it." in carried
+
+
+async def test_going_back_returns_to_the_same_greeter_with_the_recent_turns() -> None:
+    userdata = UserData()
+    greeter = Greeter()
+    model = ScriptedLLM(
+        [
+            Reply("Hello!"),
+            Reply(tool_calls=[ToolCall("transfer_to_department", {"department": "sales"})]),
+            Reply("Sales here. The plus plan is ten dollars a month."),
+            Reply(tool_calls=[ToolCall("transfer_to_front_desk")]),
+            Reply("Front desk again. What else can I do?"),
+            Reply(tool_calls=[ToolCall("transfer_to_department", {"department": "sales"})]),
+            Reply("Sales again."),
+        ]
+    )
+    async with AgentSession[UserData](llm=model, userdata=userdata) as session:
+        await session.start(greeter)
+        await session.run(user_input="Prices?")
+        sales = session.current_agent
+        back = await session.run(user_input="Actually, something else.")
+        assert session.current_agent is greeter
+        greeter_request = model.requests[-1]
+        await session.run(user_input="No, back to sales please.")
+        assert session.current_agent is sales
+
+    back.expect.contains_agent_handoff(new_agent_type=Greeter)
+    assert userdata.agents == {"greeter": greeter, "sales": sales}
+    # The returning greeter was given the turns it missed while sales had the caller.
+    carried = [i.text_content for i in greeter_request.items if i.type == "message"]
+    assert "Sales here. The plus plan is ten dollars a month." in carried
+    assert "Actually, something else." in carried
+    assert instructions_of(greeter_request) == instructions_for("greeter")
 
 
 def test_carried_context_is_bounded_and_has_no_tool_calls() -> None:

@@ -16,8 +16,21 @@ from aiohttp import ClientTimeout, web
 from livekit.agents import Agent, AgentSession, ToolError, mock_tools, utils
 
 from {{ cookiecutter.__package }} import tools
+{%- if not cookiecutter.use_multi_agent %}
+from {{ cookiecutter.__package }}.assistant import Assistant
+{%- endif %}
+{%- if cookiecutter.use_multi_agent %}
+from {{ cookiecutter.__package }}.team import Billing, Greeter, Sales, Support
+{%- endif %}
 from {{ cookiecutter.__package }}.userdata import UserData
 from tests.scripted_llm import Reply, ScriptedLLM, ToolCall
+
+# The agents callers talk to: each must offer the tools.
+{%- if cookiecutter.use_multi_agent %}
+PRODUCTION_AGENTS: tuple[type[Agent], ...] = (Greeter, Support, Sales, Billing)
+{%- else %}
+PRODUCTION_AGENTS: tuple[type[Agent], ...] = (Assistant,)
+{%- endif %}
 
 
 @dataclass
@@ -190,3 +203,8 @@ async def test_failures_can_be_injected_with_mock_tools() -> None:
         output="injected outage for Oslo", is_error=True
     )
     result.expect.next_event().is_message(role="assistant")
+
+
+@pytest.mark.parametrize("agent", PRODUCTION_AGENTS, ids=lambda agent: agent.__name__)
+def test_the_agents_callers_talk_to_have_the_tools(agent: type[Agent]) -> None:
+    assert {"lookup_weather", "set_temperature_unit"} <= {tool.id for tool in agent().tools}

@@ -1,8 +1,8 @@
 """The team: a greeter that routes callers to support, sales or billing, and back.
 
 A handoff is a tool that returns the next agent. Every agent shares the call's `UserData`;
-each new agent starts with the last few turns of the conversation (no tool traffic), so the
-caller never has to repeat themselves and the prompt stays small.
+the agent handed to starts with the last few turns of the conversation (no tool traffic), so
+the caller never has to repeat themselves and the prompt stays small.
 """
 
 from __future__ import annotations
@@ -56,13 +56,28 @@ class TeamAgent(Agent):
         )
 
     async def on_enter(self) -> None:
+{%- if cookiecutter.use_sip %}
+        userdata: UserData = self.session.userdata
+        if userdata.waiting_for_callee():
+            return  # on an outbound call the greeting waits until someone answers
+{%- endif %}
         self.session.generate_reply()
 
-    def hand_off(self, context: RunContext[UserData], role: type[TeamAgent]) -> Agent:
+    async def hand_off(self, context: RunContext[UserData], role: type[TeamAgent]) -> Agent:
+        """The colleague for `role`: the same instance all call long, created on first use.
+
+        Every handoff gives the colleague the recent turns (a returning one too, replacing the
+        history it had when it left), so it knows what was said while it was away.
+        """
         userdata = context.userdata
         userdata.previous_agent = self
-        agent = userdata.agents.get(role.role) or role(chat_ctx=recent_turns(self.chat_ctx))
-        userdata.agents[role.role] = agent
+        userdata.agents.setdefault(self.role, self)  # the starting greeter registers here
+        carried = recent_turns(self.chat_ctx)
+        agent = userdata.agents.get(role.role)
+        if agent is None:
+            agent = userdata.agents[role.role] = role(chat_ctx=carried)
+        else:
+            await agent.update_chat_ctx(carried)
         return agent
 
 
@@ -84,14 +99,14 @@ class Greeter(TeamAgent):
             caller_name: The caller's name, if they gave it.
         """
         context.userdata.caller_name = caller_name or context.userdata.caller_name
-        return self.hand_off(context, DEPARTMENTS[department])
+        return await self.hand_off(context, DEPARTMENTS[department])
 
 
 class Specialist(TeamAgent):
     @function_tool
     async def transfer_to_front_desk(self, context: RunContext[UserData]) -> Agent:
         """Hand the caller back to the front desk for a different kind of request."""
-        return self.hand_off(context, Greeter)
+        return await self.hand_off(context, Greeter)
 
 
 class Support(Specialist):

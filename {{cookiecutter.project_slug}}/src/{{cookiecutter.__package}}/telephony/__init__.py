@@ -3,6 +3,6 @@
 `uv run python -m {{ cookiecutter.__package }}.telephony --help` lists the commands.
 """
 
-from .calls import CALL_CONTROL_TOOLS, start_call
+from .calls import CALL_CONTROL_TOOLS, prepare_call, start_call
 
-__all__ = ["CALL_CONTROL_TOOLS", "start_call"]
+__all__ = ["CALL_CONTROL_TOOLS", "prepare_call", "start_call"]

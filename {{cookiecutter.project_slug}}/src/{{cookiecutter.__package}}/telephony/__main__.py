@@ -37,7 +37,7 @@ async def run_provision(dry_run: bool) -> None:
     require(*SERVER_KEYS)
     async with api.LiveKitAPI() as livekit:
         for change in await provision(livekit.sip, wanted, dry_run=dry_run):
-            print(("would be " if dry_run and not change.startswith("unchanged") else "") + change)
+            print(change)
 
 
 async def run_dial(number: str) -> None:
@@ -45,14 +45,22 @@ async def run_dial(number: str) -> None:
     require(*SERVER_KEYS, "SIP_OUTBOUND_TRUNK_ID")
     trunk_id = os.environ["SIP_OUTBOUND_TRUNK_ID"]
     async with api.LiveKitAPI() as livekit:
-        found = await livekit.sip.list_outbound_trunk(
-            api.ListSIPOutboundTrunkRequest(trunk_ids=[trunk_id])
+        wrong_trunk = CommandError(
+            f"SIP_OUTBOUND_TRUNK_ID={trunk_id} is not an outbound trunk in this LiveKit "
+            "project; run `provision` and copy the outbound trunk id it prints, or "
+            "`lk sip outbound list`."
         )
-        if not found.items:
-            raise CommandError(
-                f"SIP_OUTBOUND_TRUNK_ID={trunk_id} is not an outbound trunk in this LiveKit "
-                "project; run `provision` and copy the id it prints, or `lk sip outbound list`."
+        try:
+            found = await livekit.sip.list_outbound_trunk(
+                api.ListSIPOutboundTrunkRequest(trunk_ids=[trunk_id])
             )
+        except api.ServerError as error:
+            # Depending on the server, an unknown or malformed id is an empty list or an error.
+            if error.code in (api.ServerErrorCode.NOT_FOUND, api.ServerErrorCode.INVALID_ARGUMENT):
+                raise wrong_trunk from error
+            raise
+        if not found.items:
+            raise wrong_trunk
         room = f"call-{destination.lstrip('+')}-{secrets.token_hex(3)}"
         await livekit.agent_dispatch.create_dispatch(
             api.CreateAgentDispatchRequest(
@@ -82,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     except (CommandError, DefinitionError, NumberRefusedError) as error:
         print(f"{args.command}: {error}", file=sys.stderr)
         return 2
-    except api.TwirpError as error:
+    except api.ServerError as error:
         print(f"{args.command}: LiveKit refused the request: {error.message}", file=sys.stderr)
         return 1
     return 0

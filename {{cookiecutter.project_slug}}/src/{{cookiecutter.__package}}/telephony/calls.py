@@ -36,6 +36,10 @@ VOICEMAIL_MESSAGE = (
     "Hello, this is an automated call back from our assistant. "
     "Please call us again when it suits you. Goodbye."
 )
+TRANSFER_FAILED = (
+    "The transfer did not go through; nobody could take the call. Apologise and offer to take "
+    "a message or to help further."
+)
 
 
 def sip_service() -> SipService:
@@ -63,27 +67,43 @@ def on_dtmf(session: AgentSession[UserData], event: rtc.SipDTMF) -> SpeechHandle
     return session.generate_reply(user_input=f"(The caller pressed the {event.digit} key.)")
 
 
-async def start_call(ctx: JobContext, session: AgentSession[UserData]) -> None:
-    """Call after `session.start`: dial out if the job asks for it, else note who called in."""
-    ctx.room.on("sip_dtmf_received", lambda event: on_dtmf(session, event))
+def userdata_for_job(job_metadata: str) -> UserData:
+    """The call's shared state, known from the job before the session starts.
+
+    The dial command dispatches the agent with `{"phone_number": ...}` as job metadata; such a
+    call is outbound, and the agent's `on_enter` must not speak before the callee answers.
+    Raises NumberRefusedError for a number outside SIP_ALLOWED_NUMBERS.
+    """
+    number = outbound_number(job_metadata)
+    if number is None:
+        return UserData()
+    return UserData(outbound=True, phone_number=number, caller_identity=CALLEE_IDENTITY)
+
+
+def prepare_call(ctx: JobContext) -> UserData | None:
+    """Call before `session.start`: the userdata for this job, or None (and the job shut down)
+    when it asks to dial a number that is not allowed."""
     try:
-        number = outbound_number(ctx.job.metadata)
+        return userdata_for_job(ctx.job.metadata)
     except NumberRefusedError as error:
         logger.error("refusing outbound call: %s", error)
         ctx.shutdown(reason="destination not allowed")
+        return None
+
+
+async def start_call(ctx: JobContext, session: AgentSession[UserData]) -> None:
+    """Call after `session.start`: dial out if the job asks for it, else note who called in."""
+    ctx.room.on("sip_dtmf_received", lambda event: on_dtmf(session, event))
+    userdata = session.userdata
+    if userdata.outbound and userdata.phone_number:
+        await dial(ctx, session, userdata.phone_number)
         return
-    if number is None:
-        caller = await ctx.wait_for_participant()
-        session.userdata.caller_identity = caller.identity
-        session.userdata.phone_number = caller.attributes.get("sip.phoneNumber")
-        return
-    await dial(ctx, session, number)
+    caller = await ctx.wait_for_participant()
+    userdata.caller_identity = caller.identity
+    userdata.phone_number = caller.attributes.get("sip.phoneNumber")
 
 
 async def dial(ctx: JobContext, session: AgentSession[UserData], number: str) -> None:
-    session.userdata.outbound = True
-    session.userdata.phone_number = number
-    session.userdata.caller_identity = CALLEE_IDENTITY
     trunk_id = os.environ.get("SIP_OUTBOUND_TRUNK_ID", "")
     request = api.CreateSIPParticipantRequest(
         room_name=ctx.room.name,
@@ -97,7 +117,7 @@ async def dial(ctx: JobContext, session: AgentSession[UserData], number: str) ->
         async with AMD(session, participant_identity=CALLEE_IDENTITY) as detector:
             await ctx.api.sip.create_sip_participant(request)
             verdict = await detector.execute()
-    except api.TwirpError as error:
+    except api.ServerError as error:  # SipCallError (busy, no answer...) is one too
         logger.error("outbound call to %s failed: %s (check SIP_OUTBOUND_TRUNK_ID)", number, error)
         ctx.shutdown(reason="dial failed")
         return
@@ -105,7 +125,8 @@ async def dial(ctx: JobContext, session: AgentSession[UserData], number: str) ->
         await session.say(VOICEMAIL_MESSAGE, allow_interruptions=False)
         ctx.shutdown(reason="voicemail")
         return
-    session.generate_reply(instructions="The callee answered. Introduce yourself briefly.")
+    session.userdata.answered = True
+    await session.generate_reply(instructions="The callee answered. Introduce yourself briefly.")
 
 
 @function_tool
@@ -116,11 +137,23 @@ async def transfer_to_human(context: RunContext[UserData]) -> str:
     if not target or not identity:
         raise ToolError("No human is available to take the call; offer to take a message.")
     await context.wait_for_playout()
-    await sip_service().transfer_sip_participant(
-        api.TransferSIPParticipantRequest(
-            room_name=room_name(), participant_identity=identity, transfer_to=f"tel:{target}"
+    try:
+        response = await sip_service().transfer_sip_participant(
+            api.TransferSIPParticipantRequest(
+                room_name=room_name(), participant_identity=identity, transfer_to=f"tel:{target}"
+            )
         )
-    )
+    except api.ServerError as error:  # SipCallError: busy, rejected, no answer...
+        logger.warning("transfer to %s failed: %s", target, error)
+        raise ToolError(TRANSFER_FAILED) from error
+    # An answer without an error can still report a failed transfer. Older servers answer
+    # with no status at all, which reads as "ongoing": the transfer was started.
+    if response.status == api.SIPTransferStatus.STS_TRANSFER_FAILED:
+        reason = api.SIPTransferReason.Name(response.reason)
+        logger.warning(
+            "transfer to %s failed: %s (SIP %s)", target, reason, response.sip_status.code
+        )
+        raise ToolError(TRANSFER_FAILED)
     return "The call was transferred."
 
 
