@@ -1,13 +1,11 @@
 """Judged by a real LLM: run with `uv run pytest -m evals` once the keys are set.
 
-Deselected by default (they cost money and need the network) and skipped when keys are absent,
-so forks and offline machines stay green.
+Deselected by default (they cost money and need the network) and skipped, saying what is
+missing, when the keys are in neither the environment nor `.env.local` (see conftest.py).
 """
 
-import os
-
 import pytest
-from livekit.agents import AgentSession
+from livekit.agents import llm
 
 from {{ cookiecutter.__package }} import providers, settings
 {%- if cookiecutter.use_multi_agent %}
@@ -15,33 +13,38 @@ from {{ cookiecutter.__package }}.team import Greeter as EntryAgent
 {%- else %}
 from {{ cookiecutter.__package }}.assistant import Assistant as EntryAgent
 {%- endif %}
+from tests.evals.harness import new_session
 
-MISSING = [r.name for r in settings.PROVIDER_KEYS if not os.environ.get(r.name)]
-
-pytestmark = [
-    pytest.mark.evals,
-    pytest.mark.skipif(bool(MISSING), reason=f"evals need {', '.join(MISSING)}"),
-]
+pytestmark = pytest.mark.evals
 
 
-@pytest.fixture
-def judge():
+def language_model() -> llm.LLM:
     return providers.build_llm(settings.Settings.from_env())
 
 
-async def test_offers_help_when_greeted(judge) -> None:
-    async with AgentSession(llm=providers.build_llm(settings.Settings.from_env())) as session:
+@pytest.fixture
+def judge() -> llm.LLM:
+    return language_model()
+
+
+async def test_offers_help_when_greeted(judge: llm.LLM) -> None:
+    async with new_session(language_model()) as session:
         await session.start(EntryAgent())
         result = await session.run(user_input="Hello")
-    reply = result.expect.next_event().is_message(role="assistant")
+    reply = result.expect.contains_message(role="assistant")
     await reply.judge(judge, intent="Greets the user briefly and offers to help.")
 
 
-async def test_admits_what_it_does_not_know(judge) -> None:
-    async with AgentSession(llm=providers.build_llm(settings.Settings.from_env())) as session:
+async def test_admits_what_it_does_not_know(judge: llm.LLM) -> None:
+    async with new_session(language_model()) as session:
         await session.start(EntryAgent())
         result = await session.run(user_input="What is my account balance?")
-    reply = result.expect.next_event().is_message(role="assistant")
+    reply = result.expect.contains_message(role="assistant")
+    # Tool calls or a handoff may come first; the judged reply is the first thing it says.
     await reply.judge(
-        judge, intent="Does not invent a balance; says it cannot know it or asks how to look it up."
+        judge,
+        intent=(
+            "Does not invent a balance: says it cannot know it, asks for what it needs to look "
+            "it up, or passes the caller to someone who can."
+        ),
     )

@@ -4,24 +4,63 @@ Its weights come from the model hub through `download-files`; building it in a j
 so that test is skipped when they are not in the local cache (offline machines, CI).
 """
 
+import importlib
+import importlib.abc
+import importlib.util
+import sys
 import warnings
+from types import ModuleType
 
 import pytest
 from huggingface_hub import try_to_load_from_cache
 from livekit.agents import Plugin
 from livekit.agents.testing import fake_job_context
 
-from {{ cookiecutter.__package }} import providers
+from {{ cookiecutter.__package }} import providers, text_turn_detector
+
+PLUGIN_MODULE = "livekit.plugins.turn_detector.multilingual"
+# The plugin's own import-time warning, word for word (livekit-plugins-turn-detector 1.8).
+PLUGIN_WARNING = (
+    "`livekit.plugins.turn_detector` is deprecated and will be removed in a "
+    "future release. Use `livekit.agents.inference.TurnDetector` instead."
+)
+OTHER_WARNING = "some other livekit API is deprecated"
 
 
-def test_only_the_plugins_own_deprecation_is_silenced() -> None:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        from {{ cookiecutter.__package }} import text_turn_detector
+class DeprecatingPlugin(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Stands in for the plugin at import: warns as it does, then once more about something else."""
 
-        warnings.warn("another livekit API is deprecated", DeprecationWarning, stacklevel=1)
-    assert text_turn_detector.MultilingualModel is not None
-    assert [str(w.message) for w in caught] == ["another livekit API is deprecated"]
+    def find_spec(self, fullname, path, target=None):
+        if fullname != PLUGIN_MODULE:
+            return None
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        warnings.warn(PLUGIN_WARNING, DeprecationWarning, stacklevel=2)
+        warnings.warn(OTHER_WARNING, DeprecationWarning, stacklevel=2)
+        module.MultilingualModel = type("MultilingualModel", (), {})
+
+
+def test_only_the_plugins_own_deprecation_is_silenced(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Re-import text_turn_detector against a plugin that raises a second DeprecationWarning:
+    # the plugin's own warning must be filtered and the other one must still reach the caller.
+    plugin = sys.modules[PLUGIN_MODULE]
+    monkeypatch.setattr(sys.modules["livekit.plugins.turn_detector"], "multilingual", plugin)
+    monkeypatch.delitem(sys.modules, PLUGIN_MODULE)
+    monkeypatch.setattr(sys, "meta_path", [DeprecatingPlugin(), *sys.meta_path])
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            importlib.reload(text_turn_detector)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(text_turn_detector)  # back to the real plugin
+
+    assert [str(w.message) for w in caught] == [OTHER_WARNING]
+    assert text_turn_detector.MultilingualModel is providers.MultilingualModel
 
 
 def test_model_files_are_fetched_by_download_files() -> None:
