@@ -1,0 +1,194 @@
+"""Run benchmark conversations in job processes, started the way the production worker does.
+
+An `AgentServer` with this module's session function runs unregistered (no LiveKit server)
+and is handed fake jobs, as `console` does, but with livekit's process pool: a forkserver that
+preloads the plugins and local models, one process per job, `prewarm` once per process. Each
+job claims a ticket (what to run) from a work directory and leaves its timeline there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+from livekit.agents import AgentServer, JobContext, JobProcess
+
+from ..providers import load_vad
+from .configs import session_config
+from .profile import Profile
+from .speech import conversation
+from .timeline import TurnMarks
+
+WORKDIR_ENV = "BENCH_WORKDIR"
+JOB_TIMEOUT_SECONDS = 900
+
+
+@dataclass(frozen=True)
+class Ticket:
+    config: str
+    """A name from `configs.CONFIGS`, or a JSON file of turn-handling overrides."""
+    profile: dict[str, object]
+    turns: int
+    speech_dir: str
+
+
+@dataclass
+class Usage:
+    """CPU and memory of the worker's processes while the jobs ran."""
+
+    job_cpu_seconds: float
+    """CPU time of the job processes (one per conversation)."""
+    job_seconds: float
+    """Wall-clock lifetime of the job processes, summed."""
+    job_memory_mb: list[float]
+    """Peak memory of each job process."""
+    worker_memory_mb: float
+    """Peak memory of the rest: the worker, its forkserver and helpers."""
+    memory_metric: str
+    """pss on Linux (shared pages divided among their sharers), else uss or rss."""
+
+
+def prewarm(proc: JobProcess) -> None:
+    proc.userdata["vad"] = load_vad()
+
+
+async def bench_session(ctx: JobContext) -> None:
+    workdir = Path(os.environ[WORKDIR_ENV])
+    name, ticket = claim_ticket(workdir)
+    config = session_config(ticket.config)
+    timeline = await config.run(
+        Profile.from_dict(ticket.profile),
+        conversation(Path(ticket.speech_dir)),
+        turns=ticket.turns,
+        prewarmed_vad=ctx.proc.userdata["vad"],
+    )
+    result = [asdict(turn) for turn in timeline.turns]
+    (workdir / f"{name}.result.json").write_text(json.dumps(result))
+    ctx.shutdown(reason="benchmark conversation finished")
+
+
+def claim_ticket(workdir: Path) -> tuple[str, Ticket]:
+    """Take the oldest unclaimed ticket; renaming it makes the claim atomic."""
+    for path in sorted(workdir.glob("*.ticket.json")):
+        claimed = path.with_suffix(".claimed")
+        try:
+            path.rename(claimed)
+        except FileNotFoundError:
+            continue  # another job took it first
+        return path.name.removesuffix(".ticket.json"), Ticket(**json.loads(claimed.read_text()))
+    raise RuntimeError(f"no benchmark ticket left in {workdir}")
+
+
+def run_jobs(
+    tickets: list[Ticket], workdir: Path, *, stagger: float = 0.0
+) -> tuple[list[list[TurnMarks]], Usage]:
+    """Run one job per ticket, starting them `stagger` seconds apart; return their turns."""
+    for index, ticket in enumerate(tickets):
+        (workdir / f"{index:04d}.ticket.json").write_text(json.dumps(asdict(ticket)))
+    results = [workdir / f"{index:04d}.result.json" for index in range(len(tickets))]
+    os.environ[WORKDIR_ENV] = str(workdir)
+    usage = asyncio.run(_serve(results, stagger))
+    turns = [
+        [TurnMarks(**turn) for turn in json.loads(path.read_text())] if path.exists() else []
+        for path in results
+    ]
+    return turns, usage
+
+
+async def _serve(results: list[Path], stagger: float) -> Usage:
+    server = AgentServer(setup_fnc=prewarm, port=0, num_idle_processes=0)
+    server.rtc_session(bench_session)
+    started = asyncio.Event()
+    server.once("worker_started", started.set)
+    running = asyncio.create_task(server.run(devmode=False, unregistered=True))
+    sampler = UsageSampler()
+    try:
+        await asyncio.wait_for(started.wait(), timeout=60)
+        for index in range(len(results)):
+            if index:
+                await asyncio.sleep(stagger)
+            await server.simulate_job(f"bench-{index}", fake_job=True)
+        await _wait_for_results(results, sampler)
+    finally:
+        await server.aclose()
+        await running
+    return sampler.finish()
+
+
+async def _wait_for_results(results: list[Path], sampler: UsageSampler) -> None:
+    """Sample resource use until every job has written its result (missing ones, after the
+    timeout, are reported as unanswered turns)."""
+    try:
+        async with asyncio.timeout(JOB_TIMEOUT_SECONDS):
+            while not await asyncio.to_thread(lambda: all(path.exists() for path in results)):
+                sampler.sample()
+                await asyncio.sleep(1.0)
+    except TimeoutError:
+        return
+
+
+class UsageSampler:
+    """Samples every process of this worker: the job processes apart from the rest."""
+
+    def __init__(self) -> None:
+        self._root = psutil.Process()
+        self._cpu: dict[int, tuple[float, float]] = {}
+        self._alive: dict[int, tuple[float, float]] = {}
+        self._job_memory: dict[int, float] = {}
+        self._worker_memory = 0.0
+        self._metric = "rss"
+
+    def sample(self) -> None:
+        now = time.monotonic()
+        processes = self._root.children(recursive=True)
+        forkservers = {p.pid for p in processes if _is_forkserver(p)}
+        worker_memory = _memory_mb(self._root)[0]
+        for process in processes:
+            try:
+                times = process.cpu_times()
+                memory, self._metric = _memory_mb(process)
+                is_job = process.ppid() in forkservers
+            except psutil.Error:
+                continue  # it exited between listing and reading
+            if not is_job:
+                worker_memory += memory
+                continue
+            first_cpu = self._cpu.get(process.pid, (times.user + times.system, 0.0))[0]
+            self._cpu[process.pid] = (first_cpu, times.user + times.system)
+            born = self._alive.get(process.pid, (now, now))[0]
+            self._alive[process.pid] = (born, now)
+            self._job_memory[process.pid] = max(self._job_memory.get(process.pid, 0.0), memory)
+        self._worker_memory = max(self._worker_memory, worker_memory)
+
+    def finish(self) -> Usage:
+        return Usage(
+            job_cpu_seconds=sum(last for _, last in self._cpu.values()),
+            job_seconds=sum(last - born for born, last in self._alive.values()),
+            job_memory_mb=list(self._job_memory.values()),
+            worker_memory_mb=self._worker_memory,
+            memory_metric=self._metric,
+        )
+
+
+def _is_forkserver(process: psutil.Process) -> bool:
+    try:
+        return any("forkserver" in part for part in process.cmdline())
+    except psutil.Error:
+        return False
+
+
+def _memory_mb(process: psutil.Process) -> tuple[float, str]:
+    """Proportional set size where the OS reports it (shared pages split among sharers)."""
+    info: Any
+    try:
+        info = process.memory_full_info()
+    except (psutil.AccessDenied, NotImplementedError):
+        info = process.memory_info()
+    metric = next(m for m in ("pss", "uss", "rss") if getattr(info, m, 0))
+    return getattr(info, metric) / 2**20, metric
