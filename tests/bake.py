@@ -27,6 +27,22 @@ DEFAULTS: dict[str, object] = {
 }
 # Jinja that survived rendering: any opener ({{ {% {#) or statement/comment closer (%} #}).
 # A bare `}}` is not searched for: JSON and Python f-strings close nested braces with it.
+# Each generated suite has one real benchmark run (a worker process, ~15 s on an idle machine).
+# The template runs it where the benchmark's generated code differs: the single assistant with
+# and without UserData, and the team with every pattern; every other bake deselects it.
+BENCH_RUNS = (
+    {},
+    {"use_tool_calling": False},
+    {"use_rag": True, "use_multi_agent": True, "use_sip": True, "agent_name": "phone-agent"},
+)
+
+
+def project_pytest(*, with_bench: bool = False) -> tuple[str, ...]:
+    """The generated project's own offline test command, with or without the benchmark run."""
+    command = ("uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider")
+    return command if with_bench else (*command, "-m", "not evals and not bench")
+
+
 JINJA_LEFTOVER = re.compile(r"\{\{|\{%|\{#|%\}|#\}")
 # Legitimate look-alikes: (files, the text to disregard there, why it is not Jinja).
 JINJA_ALLOWED = (

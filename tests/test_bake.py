@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from bake import BakedProject, bake, leftover_jinja, uv_available
+from bake import BENCH_RUNS, BakedProject, bake, leftover_jinja, project_pytest, uv_available
 from combinations import combo_id, complete, default_suite
 from expectations import owned_paths
 
@@ -88,7 +88,7 @@ def test_project_types_and_suite_pass_offline(project: BakedProject) -> None:
     assert sync.returncode == 0, sync.stderr[-3000:]
     types = project.run("uv", "run", "--no-sync", "mypy")
     assert types.returncode == 0, types.stdout[-3000:]
-    result = project.run("uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider")
+    result = project.run(*project_pytest(with_bench=project.overrides in BENCH_RUNS))
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert " passed" in result.stdout
 

@@ -16,7 +16,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from bake import TEMPLATE, answers_with, bake, fake_uv, project_environment, uv_sync
+from bake import (
+    TEMPLATE,
+    answers_with,
+    bake,
+    fake_uv,
+    project_environment,
+    project_pytest,
+    uv_sync,
+)
 
 CRUFT = str(Path(sys.executable).parent / "cruft")
 ANSWERS = answers_with(use_tool_calling=False, deploy_target="docker")
@@ -146,7 +154,7 @@ def test_update_applies_template_changes_and_keeps_user_edits(
     sync = uv_sync(project, environ)  # falls back to uv's cache when there is no network
     assert sync.returncode == 0, sync.stderr
     tests = subprocess.run(
-        ["uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"],
+        [*project_pytest()],
         cwd=project,
         env=environ,
         capture_output=True,
