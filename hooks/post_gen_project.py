@@ -25,7 +25,9 @@ PACKAGE = f"src/{ANSWERS['__package']}"
 SKIP_SETUP_ENV = "LIVEKIT_TEMPLATE_SKIP_SETUP"
 
 DEPLOY_FILES = {
-    "livekit-cloud": ["livekit.toml"],
+    # `lk agent create` writes livekit.toml on the first deploy: an empty one would make it
+    # fail with "project does not match agent subdomain []".
+    "livekit-cloud": [],
     "docker": ["compose.yaml", "deploy/docker"],
     "kubernetes": ["deploy/kubernetes"],
     "render": ["render.yaml"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 DEPLOY_TARGET_FILES = {
-    "livekit-cloud": ["livekit.toml"],
+    "livekit-cloud": [],
     "docker": ["compose.yaml"],
     "kubernetes": ["deploy/kubernetes/kustomization.yaml"],
     "render": ["render.yaml"],
@@ -34,6 +34,8 @@ def owned_paths(answers: dict[str, object]) -> dict[str, bool]:
         f"{pkg}/team/prompts/greeter.md": bool(answers["use_multi_agent"]),
         "telephony/dispatch-rule.json": bool(answers["use_sip"]),
         "src/livekit": whisper,
+        # lk agent create writes it; a template copy with no subdomain breaks that command.
+        "livekit.toml": False,
         f"{pkg}/team/__init__.py": bool(answers["use_multi_agent"]),
         "tests/unit/test_team.py": bool(answers["use_multi_agent"]),
         f"{pkg}/assistant.py": not answers["use_multi_agent"],

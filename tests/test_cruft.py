@@ -274,7 +274,7 @@ def test_enabling_a_pattern_later_brings_in_its_files_only(
         assert (project / path).exists(), f"{path} did not come with the RAG pattern"
     assert "sqlean.py" in (project / "pyproject.toml").read_text()
     assert "Our on-call rota" in readme.read_text(), "the user's edit was lost"
-    for pruned in ("src/my_voice_agent/tools.py", "tests/unit/test_tools.py", "livekit.toml"):
+    for pruned in ("src/my_voice_agent/tools.py", "tests/unit/test_tools.py", "render.yaml"):
         assert not (project / pruned).exists(), f"{pruned} came back"
     assert not list(project.rglob("*.rej"))
     record = json.loads((project / ".cruft.json").read_text())
