@@ -63,7 +63,7 @@ async def entrypoint(ctx: JobContext) -> None:
         userdata=UserData(),
 {%- endif %}
         vad=ctx.proc.userdata["vad"],
-        stt=providers.build_stt(config),
+        stt=providers.build_stt(config, vad_model=ctx.proc.userdata["vad"]),
         llm=providers.build_llm(config),
         tts=providers.build_tts(config),
         turn_handling=providers.build_turn_handling(),
