@@ -126,3 +126,14 @@ def test_one_turn_run_writes_a_report_with_every_stage(tmp_path: Path) -> None:
     assert sum(turn["stages"][s] for s in STAGES) == pytest.approx(turn["stages"]["total"])
     assert set(report["summary"]) == {*STAGES, "total"}
     assert (tmp_path / "latency.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.bench
+def test_compare_runs_both_configurations_in_one_process(tmp_path: Path) -> None:
+    """Several worker runs in one process: each job must find its own ticket."""
+    assert cli.main(["compare", "--rounds", "1", "--turns", "1", "--out", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "compare.json").read_text())
+    assert set(report["summaries"]) == {"project", "starter"}
+    assert all(len(turns) == 1 for turns in report["turns"].values())
+    assert set(report["p50_ratio"]) == {*STAGES, "total"}
+    assert (tmp_path / "compare.png").read_bytes().startswith(b"\x89PNG")

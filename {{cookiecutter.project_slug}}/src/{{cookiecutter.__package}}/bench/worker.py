@@ -3,14 +3,13 @@
 An `AgentServer` with this module's session function runs unregistered (no LiveKit server)
 and is handed fake jobs, as `console` does, but with livekit's process pool: a forkserver that
 preloads the plugins and local models, one process per job, `prewarm` once per process. Each
-job claims a ticket (what to run) from a work directory and leaves its timeline there.
+job reads its ticket (what to run), named by its room, and leaves its timeline beside it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,7 +24,6 @@ from .profile import Profile
 from .speech import conversation
 from .timeline import TurnMarks
 
-WORKDIR_ENV = "BENCH_WORKDIR"
 JOB_TIMEOUT_SECONDS = 900
 
 
@@ -59,41 +57,37 @@ def prewarm(proc: JobProcess) -> None:
 
 
 async def bench_session(ctx: JobContext) -> None:
-    workdir = Path(os.environ[WORKDIR_ENV])
-    name, ticket = claim_ticket(workdir)
-    config = session_config(ticket.config)
-    timeline = await config.run(
+    # The room name carries the ticket's path: the forkserver keeps the environment of the
+    # first run, so a second run in the same process could not pass it through a variable.
+    ticket_path = Path(ctx.job.room.name)
+    ticket = await asyncio.to_thread(read_ticket, ticket_path)
+    timeline = await session_config(ticket.config).run(
         Profile.from_dict(ticket.profile),
         conversation(Path(ticket.speech_dir)),
         turns=ticket.turns,
         prewarmed_vad=ctx.proc.userdata["vad"],
     )
-    result = [asdict(turn) for turn in timeline.turns]
-    (workdir / f"{name}.result.json").write_text(json.dumps(result))
+    await asyncio.to_thread(write_result, ticket_path, timeline.turns)
     ctx.shutdown(reason="benchmark conversation finished")
 
 
-def claim_ticket(workdir: Path) -> tuple[str, Ticket]:
-    """Take the oldest unclaimed ticket; renaming it makes the claim atomic."""
-    for path in sorted(workdir.glob("*.ticket.json")):
-        claimed = path.with_suffix(".claimed")
-        try:
-            path.rename(claimed)
-        except FileNotFoundError:
-            continue  # another job took it first
-        return path.name.removesuffix(".ticket.json"), Ticket(**json.loads(claimed.read_text()))
-    raise RuntimeError(f"no benchmark ticket left in {workdir}")
+def read_ticket(path: Path) -> Ticket:
+    return Ticket(**json.loads(path.read_text()))
+
+
+def write_result(ticket_path: Path, turns: list[TurnMarks]) -> None:
+    ticket_path.with_suffix(".result").write_text(json.dumps([asdict(turn) for turn in turns]))
 
 
 def run_jobs(
     tickets: list[Ticket], workdir: Path, *, stagger: float = 0.0
 ) -> tuple[list[list[TurnMarks]], Usage]:
     """Run one job per ticket, starting them `stagger` seconds apart; return their turns."""
-    for index, ticket in enumerate(tickets):
-        (workdir / f"{index:04d}.ticket.json").write_text(json.dumps(asdict(ticket)))
-    results = [workdir / f"{index:04d}.result.json" for index in range(len(tickets))]
-    os.environ[WORKDIR_ENV] = str(workdir)
-    usage = asyncio.run(_serve(results, stagger))
+    paths = [workdir / f"{index:04d}.ticket" for index in range(len(tickets))]
+    for path, ticket in zip(paths, tickets, strict=True):
+        path.write_text(json.dumps(asdict(ticket)))
+    results = [path.with_suffix(".result") for path in paths]
+    usage = asyncio.run(_serve(paths, stagger))
     turns = [
         [TurnMarks(**turn) for turn in json.loads(path.read_text())] if path.exists() else []
         for path in results
@@ -101,7 +95,7 @@ def run_jobs(
     return turns, usage
 
 
-async def _serve(results: list[Path], stagger: float) -> Usage:
+async def _serve(tickets: list[Path], stagger: float) -> Usage:
     server = AgentServer(setup_fnc=prewarm, port=0, num_idle_processes=0)
     server.rtc_session(bench_session)
     started = asyncio.Event()
@@ -110,11 +104,11 @@ async def _serve(results: list[Path], stagger: float) -> Usage:
     sampler = UsageSampler()
     try:
         await asyncio.wait_for(started.wait(), timeout=60)
-        for index in range(len(results)):
+        for index, ticket in enumerate(tickets):
             if index:
                 await asyncio.sleep(stagger)
-            await server.simulate_job(f"bench-{index}", fake_job=True)
-        await _wait_for_results(results, sampler)
+            await server.simulate_job(str(ticket), fake_job=True)
+        await _wait_for_results([ticket.with_suffix(".result") for ticket in tickets], sampler)
     finally:
         await server.aclose()
         await running
