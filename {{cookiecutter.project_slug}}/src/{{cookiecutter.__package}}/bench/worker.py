@@ -137,6 +137,9 @@ class UsageSampler:
         self._job_memory: dict[int, float] = {}
         self._worker_memory = 0.0
         self._metric = "rss"
+        # Processes that exist before the first job (the inference process, if any) are the
+        # worker's own, not a session's.
+        self._worker_pids = {p.pid for p in self._root.children(recursive=True)}
 
     def sample(self) -> None:
         now = time.monotonic()
@@ -147,7 +150,7 @@ class UsageSampler:
             try:
                 times = process.cpu_times()
                 memory, self._metric = _memory_mb(process)
-                is_job = process.ppid() in forkservers
+                is_job = process.ppid() in forkservers and process.pid not in self._worker_pids
             except psutil.Error:
                 continue  # it exited between listing and reading
             if not is_job:
@@ -184,5 +187,5 @@ def _memory_mb(process: psutil.Process) -> tuple[float, str]:
         info = process.memory_full_info()
     except (psutil.AccessDenied, NotImplementedError):
         info = process.memory_info()
-    metric = next(m for m in ("pss", "uss", "rss") if getattr(info, m, 0))
+    metric = next((m for m in ("pss", "uss") if getattr(info, m, 0)), "rss")
     return getattr(info, metric) / 2**20, metric
