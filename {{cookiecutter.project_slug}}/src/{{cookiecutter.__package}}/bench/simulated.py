@@ -38,7 +38,19 @@ def rms(frame: rtc.AudioFrame) -> float:
     return float(np.sqrt(np.mean(samples.astype(np.float32) ** 2))) if len(samples) else 0.0
 
 
-class SimulatedSTT(stt.STT):
+class Simulated:
+    """Names the stand-ins in livekit's metrics and usage reports."""
+
+    @property
+    def model(self) -> str:
+        return "simulated"
+
+    @property
+    def provider(self) -> str:
+        return "benchmark"
+
+
+class SimulatedSTT(Simulated, stt.STT):
     """A streaming STT that hears speech energy and returns the utterance's known text.
 
     The final transcript arrives `profile.stt_final_delay` after the speech ends, like a
@@ -50,14 +62,6 @@ class SimulatedSTT(stt.STT):
         self._profile = profile
         self._timeline = timeline
         self._transcripts = transcripts
-
-    @property
-    def model(self) -> str:
-        return "simulated"
-
-    @property
-    def provider(self) -> str:
-        return "benchmark"
 
     async def _recognize_impl(self, buffer: Any, **kwargs: Any) -> stt.SpeechEvent:
         raise NotImplementedError("the benchmark streams; batch recognition is not simulated")
@@ -115,7 +119,7 @@ class SimulatedSTTStream(stt.RecognizeStream):
         self._event_ch.send_nowait(stt.SpeechEvent(type=kind, alternatives=alternatives))
 
 
-class SimulatedLLM(llm.LLM):
+class SimulatedLLM(Simulated, llm.LLM):
     """Streams a canned reply: the first token after TTFT, then tokens at the profile's rate."""
 
     def __init__(self, profile: Profile, timeline: Timeline, replies: Sequence[str]) -> None:
@@ -123,14 +127,6 @@ class SimulatedLLM(llm.LLM):
         self._profile = profile
         self._timeline = timeline
         self._replies = replies
-
-    @property
-    def model(self) -> str:
-        return "simulated"
-
-    @property
-    def provider(self) -> str:
-        return "benchmark"
 
     def chat(self, *, chat_ctx: llm.ChatContext, **kwargs: Any) -> llm.LLMStream:
         turn = self._timeline.current
@@ -170,7 +166,7 @@ class SimulatedLLMStream(llm.LLMStream):
             self._event_ch.send_nowait(llm.ChatChunk(id=request_id, delta=delta))
 
 
-class SimulatedTTS(tts.TTS):
+class SimulatedTTS(Simulated, tts.TTS):
     """A streaming TTS: each sentence's audio starts TTFB after its text arrives and is
     produced at the profile's real-time factor (silence: nothing listens to it)."""
 
@@ -182,14 +178,6 @@ class SimulatedTTS(tts.TTS):
         )
         self._profile = profile
         self._timeline = timeline
-
-    @property
-    def model(self) -> str:
-        return "simulated"
-
-    @property
-    def provider(self) -> str:
-        return "benchmark"
 
     def synthesize(
         self, text: str, *, conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS
