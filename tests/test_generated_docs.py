@@ -20,7 +20,8 @@ BAKES: dict[str, BakedProject] = {}
 HEADING = re.compile(r"^(#{1,3}) (.+)$", re.MULTILINE)
 # `src/pkg/x.py`, `knowledge/`, `telephony/*.json`, `tools.py`: file names in inline code.
 PATH_TOKEN = re.compile(r"`([\w.*-]+(?:/[\w.*-]*)+|[\w-]+\.(?:py|md|json|toml|yaml|sh))(?::\w+)?`")
-NOT_PROJECT_FILES = {"secrets.json"}  # files the README tells the user to create
+# Files the README tells the user to create, or that a command it names writes.
+NOT_PROJECT_FILES = {"secrets.json", "bench-results/", "livekit.toml"}
 
 
 @pytest.fixture(params=SUITE, ids=combo_id)
