@@ -29,10 +29,7 @@ class Utterance:
     path: Path
 
     def check(self) -> None:
-        self._pcm()
-
-    def _pcm(self) -> tuple[np.ndarray, int]:
-        return _read_wav(self.path)
+        _read_wav(self.path)
 
     def frames(self, sample_rate: int, frame_seconds: float) -> list[tuple[bytes, float]]:
         """The speech as frames of `frame_seconds` at `sample_rate`, each with the seconds of
