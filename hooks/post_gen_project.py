@@ -1,6 +1,7 @@
 """Prune what the answers did not ask for, then (optionally) set the project up.
 
-Every answer that can drop files owns exactly one `remove_*` function below; the bake matrix in
+Every answer that can drop files owns exactly one `remove_*` function below, and the files it
+drops are listed by name, so a user's own file in a pruned directory survives; the bake matrix in
 the template's tests holds the matching expectations. Pruning is a pure function of the answers
 (no clock, randomness, git or network) because `cruft update` renders the template twice in
 temporary directories and runs this hook each time. Setup (`uv sync`, `download-files`) is the
@@ -24,16 +25,73 @@ PROJECT = Path.cwd()
 PACKAGE = f"src/{ANSWERS['__package']}"
 SKIP_SETUP_ENV = "LIVEKIT_TEMPLATE_SKIP_SETUP"
 
+
+def files_in(directory, *names):
+    return tuple(f"{directory}/{name}" for name in names)
+
+
+# Every file an answer can drop, by name: a pruned directory may also hold the user's own
+# files (`--overwrite-if-exists` over an existing project), and those are never deleted.
+# tests/test_hooks.py checks these lists against the template's files.
+LOCAL_WHISPER_FILES = (f"{PACKAGE}/local_stt.py", "tests/unit/test_local_stt.py")
+MODEL_DOWNLOAD_PLUGIN_FILES = (f"src/livekit/plugins/{ANSWERS['__package']}/__init__.py",)
+TEXT_TURN_DETECTOR_FILES = (
+    f"{PACKAGE}/text_turn_detector.py",
+    "tests/unit/test_text_turn_detector.py",
+)
+TOOL_CALLING_FILES = (f"{PACKAGE}/tools.py", "tests/unit/test_tools.py")
+RAG_FILES = (
+    *files_in(
+        f"{PACKAGE}/knowledge",
+        "__init__.py",
+        "__main__.py",
+        "embedder.py",
+        "store.py",
+        "tokenizer.json",
+    ),
+    *files_in("knowledge", "accounts.md", "returns.md", "shipping.md"),
+    *files_in("tests/fixtures/knowledge", "accounts.md", "returns.md", "shipping.md"),
+    "tests/unit/test_knowledge.py",
+)
+MULTI_AGENT_FILES = (
+    *files_in(f"{PACKAGE}/team", "__init__.py", "account.py", "agents.py"),
+    *files_in(f"{PACKAGE}/team/prompts", "billing.md", "greeter.md", "sales.md", "support.md"),
+    "tests/unit/test_team.py",
+)
+SINGLE_AGENT_FILES = (f"{PACKAGE}/assistant.py", "tests/unit/test_assistant.py")
+SIP_FILES = (
+    *files_in(
+        f"{PACKAGE}/telephony",
+        "__init__.py",
+        "__main__.py",
+        "calls.py",
+        "numbers.py",
+        "provision.py",
+    ),
+    *files_in(
+        "telephony", "README.md", "dispatch-rule.json", "inbound-trunk.json", "outbound-trunk.json"
+    ),
+    "tests/unit/test_telephony.py",
+)
+USERDATA_FILES = (f"{PACKAGE}/userdata.py",)
 DEPLOY_FILES = {
     # `lk agent create` writes livekit.toml on the first deploy: an empty one would make it
     # fail with "project does not match agent subdomain []".
-    "livekit-cloud": [],
-    "docker": ["compose.yaml", "deploy/docker"],
-    "kubernetes": ["deploy/kubernetes"],
-    "render": ["render.yaml"],
-    "railway": ["railway.json"],
-    "aws-ecs": ["deploy/aws-ecs"],
+    "livekit-cloud": (),
+    "docker": ("compose.yaml", "deploy/docker/README.md"),
+    "kubernetes": files_in(
+        "deploy/kubernetes",
+        "deployment.yaml",
+        "hpa.yaml",
+        "kustomization.yaml",
+        "pdb.yaml",
+        "secret.template.yaml",
+    ),
+    "render": ("render.yaml",),
+    "railway": ("railway.json",),
+    "aws-ecs": files_in("deploy/aws-ecs", "cloudformation.yaml", "deploy.sh"),
 }
+LICENSE_FILES = ("LICENSE",)
 
 
 def say(message=""):
@@ -41,84 +99,97 @@ def say(message=""):
 
 
 def remove(*relative_paths):
-    """Delete files or directories; paths that are already gone are fine."""
+    """Delete these files of the template's; their directories go once nothing is left."""
     for relative in relative_paths:
         path = PROJECT / relative
-        if path.is_dir():
-            shutil.rmtree(path)
-        elif path.exists():
+        if path.is_file() or path.is_symlink():
             path.unlink()
         remove_empty_parents(path.parent)
 
 
 def remove_empty_parents(directory):
-    while directory != PROJECT and directory.is_dir() and not any(directory.iterdir()):
+    """Remove `directory` and its parents while they are empty (or hold only bytecode caches,
+    which running the project leaves next to deleted modules)."""
+    while directory != PROJECT and directory.is_dir():
+        cache = directory / "__pycache__"
+        if cache.is_dir() and [entry.name for entry in directory.iterdir()] == ["__pycache__"]:
+            shutil.rmtree(cache)
+        if any(directory.iterdir()):
+            return
         directory.rmdir()
         directory = directory.parent
 
 
+def report_kept_files(*directories):
+    """Name the user's own files left in directories that only a pruned answer fills."""
+    for relative in directories:
+        directory = PROJECT / relative
+        if directory.is_dir():
+            kept = sorted(str(p.relative_to(PROJECT)) for p in directory.rglob("*") if p.is_file())
+            say(f"Kept your own files in {relative}/: {', '.join(kept)}")
+
+
 def remove_local_whisper_files():
     if ANSWERS["stt"] != "faster-whisper":
-        remove(f"{PACKAGE}/local_stt.py", "tests/unit/test_local_stt.py")
+        remove(*LOCAL_WHISPER_FILES)
 
 
 def remove_model_download_plugin():
     # Registers model downloads with `python -m livekit.agents download-files`.
     if ANSWERS["stt"] != "faster-whisper":
-        remove("src/livekit")
+        remove(*MODEL_DOWNLOAD_PLUGIN_FILES)
 
 
 def remove_text_turn_detector_files():
-    if ANSWERS["turn_detection"] != "text-model":
-        remove(f"{PACKAGE}/text_turn_detector.py", "tests/unit/test_text_turn_detector.py")
+    if ANSWERS["__turn_detection"] != "text-model":
+        remove(*TEXT_TURN_DETECTOR_FILES)
 
 
 def remove_tool_calling_files():
     if not ANSWERS["use_tool_calling"]:
-        remove(f"{PACKAGE}/tools.py", "tests/unit/test_tools.py")
+        remove(*TOOL_CALLING_FILES)
 
 
 def remove_rag_files():
     if not ANSWERS["use_rag"]:
-        remove(
-            f"{PACKAGE}/knowledge",
-            "knowledge",
-            "tests/unit/test_knowledge.py",
-            "tests/fixtures/knowledge",
-        )
+        remove(*RAG_FILES)
+        report_kept_files(f"{PACKAGE}/knowledge", "knowledge", "tests/fixtures/knowledge")
 
 
 def remove_multi_agent_files():
     if not ANSWERS["use_multi_agent"]:
-        remove(f"{PACKAGE}/team", "tests/unit/test_team.py")
+        remove(*MULTI_AGENT_FILES)
+        report_kept_files(f"{PACKAGE}/team")
 
 
 def remove_single_agent_files():
     # With a team, the greeter and specialists replace the single assistant.
     if ANSWERS["use_multi_agent"]:
-        remove(f"{PACKAGE}/assistant.py", "tests/unit/test_assistant.py")
+        remove(*SINGLE_AGENT_FILES)
 
 
 def remove_sip_files():
     if not ANSWERS["use_sip"]:
-        remove(f"{PACKAGE}/telephony", "telephony", "tests/unit/test_telephony.py")
+        remove(*SIP_FILES)
+        report_kept_files(f"{PACKAGE}/telephony", "telephony")
 
 
 def remove_userdata_module():
     # Shared session state exists only for the patterns that keep some.
     if not (ANSWERS["use_tool_calling"] or ANSWERS["use_multi_agent"] or ANSWERS["use_sip"]):
-        remove(f"{PACKAGE}/userdata.py")
+        remove(*USERDATA_FILES)
 
 
 def remove_other_deploy_targets():
     for target, paths in DEPLOY_FILES.items():
         if target != ANSWERS["deploy_target"]:
             remove(*paths)
+            report_kept_files(*{str(Path(path).parent) for path in paths} - {"."})
 
 
 def remove_license_file():
     if ANSWERS["license"] == "proprietary":
-        remove("LICENSE")
+        remove(*LICENSE_FILES)
 
 
 def inside_cruft_render():
@@ -184,9 +255,38 @@ def run_setup():
             return
 
 
+def derived_notes():
+    """One line per answer the template had to change for the project to work."""
+    notes = []
+    if ANSWERS["__model_access"] != ANSWERS["model_access"]:
+        served = ANSWERS["_models"]["inference"]
+        unserved = [
+            f"{slot}={ANSWERS[slot]}" for slot in served if ANSWERS[slot] not in served[slot]
+        ]
+        notes.append(
+            f"model_access=plugins: LiveKit Inference does not serve {', '.join(unserved)}, so "
+            "every model uses its provider's plugin and key."
+        )
+    if ANSWERS["__turn_detection"] != ANSWERS["turn_detection"]:
+        notes.append(
+            f"turn_detection={ANSWERS['__turn_detection']}: stt={ANSWERS['stt']} has no "
+            "endpointing of its own."
+        )
+    if ANSWERS["__agent_name"] != ANSWERS["agent_name"].strip():
+        notes.append(
+            f"agent_name={ANSWERS['__agent_name']}: SIP telephony needs explicit dispatch."
+        )
+    return notes
+
+
 def print_next_steps():
     slug = ANSWERS["project_slug"]
     say()
+    notes = derived_notes()
+    if notes:
+        say("Derived from your answers:")
+        for note in notes:
+            say(f"    {note}")
     say(f"Created {slug}. Next:")
     say(f"    cd {slug}")
     say("    cp .env.example .env.local   # then fill in the keys it lists")

