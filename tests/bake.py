@@ -1,23 +1,36 @@
 """Baking helpers shared by the template's tests: render a project, then check it.
 
-A baked project is rendered once per answer set and cached for the whole session; the checks
-(ruff, the project's own test suite) run on that one copy.
+Projects are baked in-process through pytest-cookies (`Cookies.bake`, the `cookies` and
+`cookies_session` fixtures; `script_cookies` outside pytest), once per answer set. A project's
+own suite (uv sync, mypy, its pytest) is the expensive check, so it runs once per code shape:
+bakes whose src/ and tests/ are identical up to the project's names share one run
+(`ProjectSuites`).
 """
 
 from __future__ import annotations
 
+import fcntl
 import fnmatch
+import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from subprocess import CompletedProcess
 
-from cookiecutter.main import cookiecutter
+import yaml
+from cookiecutter.environment import StrictEnvironment
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
+from pytest_cookies.plugin import Cookies
 
 TEMPLATE = Path(__file__).resolve().parents[1]
 DEFAULTS: dict[str, object] = {
@@ -86,11 +99,13 @@ class BakedProject:
     def sync(self) -> subprocess.CompletedProcess[str]:
         return uv_sync(self.path, project_environment(str(self.answers["python_version"])))
 
-    def run(self, *command: str, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    def run(
+        self, *command: str, timeout: int = 900, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             command,
             cwd=self.path,
-            env=project_environment(str(self.answers["python_version"])),
+            env={**project_environment(str(self.answers["python_version"])), **(env or {})},
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -133,17 +148,66 @@ def answers_with(**overrides: object) -> dict[str, object]:
     return {**DEFAULTS, "run_setup": False, **overrides}
 
 
-def bake(output_dir: Path, **overrides: object) -> BakedProject:
+def bake(cookies: Cookies, **overrides: object) -> BakedProject:
+    """Bake with pytest-cookies; a refused or failed bake raises its exception.
+
+    `answers` holds every value cookiecutter rendered, the derived `__` values included.
+    """
     answers = answers_with(**overrides)
-    path = cookiecutter(
-        str(TEMPLATE),
-        no_input=True,
-        extra_context=answers,
-        output_dir=str(output_dir),
-        overwrite_if_exists=False,
+    result = cookies.bake(extra_context=answers, template=str(TEMPLATE))
+    if result.exception is not None:
+        raise result.exception
+    assert result.project_path is not None and result.context is not None
+    return BakedProject(result.project_path, {**answers, **result.context}, overrides)
+
+
+def script_cookies(root: Path) -> Cookies:
+    """pytest-cookies' baker outside pytest (tests/matrix.py), with its isolated user config."""
+    config = root / "cookiecutter-config.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            {"cookiecutters_dir": str(root / "cookiecutters"), "replay_dir": str(root / "replay")}
+        )
     )
-    rendered = {**answers, "project_slug": Path(path).name}
-    return BakedProject(Path(path), rendered, overrides)
+    counter = iter(range(1_000_000))
+    return Cookies(
+        str(TEMPLATE),
+        lambda name: Path(tempfile.mkdtemp(prefix=f"{name}-{next(counter)}-", dir=root)),
+        config,
+    )
+
+
+class _MemoryBytecodeCache(BytecodeCache):
+    """Jinja's compiled templates, kept across bakes in this process.
+
+    cookiecutter builds a new Jinja environment for every bake and compiles each of the
+    template's ~100 files again (0.6 s of a 1 s bake). Buckets are keyed by file and checked
+    against the source's checksum, so an edited template file is compiled afresh.
+    """
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+def _share_compiled_templates() -> None:
+    cache = _MemoryBytecodeCache()
+    init = StrictEnvironment.__init__
+
+    def with_cache(self: StrictEnvironment, **kwargs: object) -> None:
+        init(self, **kwargs)
+        self.bytecode_cache = cache
+
+    StrictEnvironment.__init__ = with_cache  # type: ignore[method-assign]
+
+
+_share_compiled_templates()
 
 
 def project_environment(python_version: str) -> dict[str, str]:
@@ -204,3 +268,110 @@ def fake_uv(directory: Path, exit_code: int = 0, fail_on: str | None = None) -> 
     script.write_text(f'#!/bin/sh\necho "$@" >> "{log}"\n{fail}\n')
     script.chmod(0o755)
     return log
+
+
+def code_shape(project: BakedProject) -> str:
+    """A digest of src/ and tests/ with the project's names replaced by placeholders.
+
+    Two bakes with the same digest run the same code and the same tests: their answers differ
+    only in what the deploy artefacts, docs, license, Python version or names hold.
+    """
+    names = {
+        str(project.answers["__package"]): "<package>",
+        str(project.answers["project_slug"]): "<slug>",
+    }
+    if project.answers.get("__agent_name"):
+        names[str(project.answers["__agent_name"])] = "<agent-name>"
+    digest = hashlib.sha256()
+    for top in ("src", "tests"):
+        for path in sorted((project.path / top).rglob("*")):
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            relative = path.relative_to(project.path).as_posix()
+            content = path.read_bytes()
+            for name, placeholder in names.items():
+                relative = relative.replace(name, placeholder)
+                content = content.replace(name.encode(), placeholder.encode())
+            digest.update(relative.encode() + b"\0" + content + b"\0")
+    return digest.hexdigest()[:16]
+
+
+MYPY = ("uv", "run", "--no-sync", "mypy")
+# Every top-level module and distribution name installed in a project's environment: none may
+# be a slug's package name (hooks/pre_gen_project.py refuses those names).
+INSTALLED_NAMES = (
+    "import importlib.metadata as m, re; "
+    "print(' '.join(sorted({n.lower() for n in m.packages_distributions()} | "
+    "{re.sub(r'[-_.]+', '_', d.metadata['Name']).lower() for d in m.distributions()})))"
+)
+
+
+@dataclass
+class SuiteRun:
+    """The outcome of one project suite run: the first failing step, or none."""
+
+    first: str  # the bake that ran it; later bakes of the same shape reuse the outcome
+    failed: str = ""
+    output: str = ""
+    seconds: dict[str, float] = field(default_factory=dict)
+    installed: list[str] = field(default_factory=list)
+
+
+def run_project_suite(
+    project: BakedProject, first: str, mypy_cache: Path, with_bench: bool
+) -> SuiteRun:
+    """uv sync, mypy, the project's own pytest; stops at the first failing step."""
+    run = SuiteRun(first)
+    mypy_cache.mkdir(parents=True, exist_ok=True)
+    steps = (
+        ("sync", project.sync),
+        ("mypy", lambda: project.run(*MYPY, env={"MYPY_CACHE_DIR": str(mypy_cache)})),
+        ("pytest", lambda: project.run(*project_pytest(with_bench=with_bench))),
+        ("names", lambda: project.run("uv", "run", "--no-sync", "python", "-c", INSTALLED_NAMES)),
+    )
+    for name, step in steps:
+        started = time.monotonic()
+        result = step()
+        run.seconds[name] = round(time.monotonic() - started, 1)
+        if result.returncode != 0 or (name == "pytest" and " passed" not in result.stdout):
+            run.failed = name
+            run.output = (result.stdout[-6000:] + result.stderr[-3000:]).strip()
+            return run
+    run.installed = result.stdout.split()
+    return run
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class ProjectSuites:
+    """Runs each code shape's project suite once, whichever bake or xdist worker asks first.
+
+    Outcomes are kept as JSON files in `shared`, a directory every pytest-xdist worker sees;
+    a worker that asks for a shape another is running waits for that run and reuses it.
+    """
+
+    def __init__(self, shared: Path, worker: str) -> None:
+        self.shared = shared
+        self.worker = worker
+        shared.mkdir(parents=True, exist_ok=True)
+
+    def run(self, project: BakedProject, label: str, with_bench: bool = False) -> SuiteRun:
+        key = code_shape(project) + ("-bench" if with_bench else "")
+        record = self.shared / f"{key}.json"
+        with locked(self.shared / f"{key}.lock"):
+            if record.exists():
+                return SuiteRun(**json.loads(record.read_text()))
+            # mypy's incremental cache, one per worker and Python (runs never share one at
+            # once): the first project checks livekit's stubs, the next ones reuse them.
+            cache = self.shared / "mypy" / f"{self.worker}-py{project.answers['python_version']}"
+            outcome = run_project_suite(project, label, cache, with_bench)
+            record.write_text(json.dumps(asdict(outcome)))
+            return outcome

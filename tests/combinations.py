@@ -2,9 +2,12 @@
 
 Two sets are built from the prompts in cookiecutter.json:
 
-- `default_suite()`, baked by `uv run pytest`: the defaults, every single-answer variation,
-  the 16 on/off combinations of the four patterns with the default providers, and a greedy
-  pairwise top-up so that every valid pair of values of two different prompts is baked.
+- `default_suite()`, baked by `uv run pytest`: the defaults, the 16 on/off combinations of the
+  four patterns (their other answers chosen to cover the most pairs), code rows until every
+  pair of answers that shape the code is covered, then variants of those rows that change
+  only the deploy target, license or Python version, until every valid pair of values of two
+  different prompts is baked. A variant's src/ and tests/ equal its code row's, so the two
+  share one run of the project's own suite (tests/bake.py, `ProjectSuites`).
 - `matrix_combinations()`, baked by `uv run pytest -m matrix` / `tests/matrix.py`: every
   pattern combination crossed with `provider_rows()` (a pairwise covering set of every other
   prompt), plus the default suite, so the default suite is a subset of it.
@@ -177,19 +180,74 @@ def pattern_combinations() -> list[dict[str, object]]:
     return [complete(flags) for flags in pattern_flags()]
 
 
-def default_base() -> list[dict[str, object]]:
-    """The defaults, every single-answer variation, and the 16 pattern combinations."""
-    return unique(single_variations() + pattern_combinations())
+# Answers that change only deploy artefacts, docs, the license or the interpreter, never
+# src/ or tests/; every other prompt shapes the code.
+VARIANT_KEYS = ("deploy_target", "license")
+CODE_DIMENSIONS = {key: values for key, values in DIMENSIONS.items() if key not in VARIANT_KEYS}
 
 
-def default_pairwise() -> list[dict[str, object]]:
-    """The rows that complete `default_base()` into a pairwise covering set of every prompt."""
-    return pairwise(DIMENSIONS, covered=default_base())
+def fill(seed: dict[str, object], keys: list[str], uncovered: set[Pair]) -> dict[str, object]:
+    """`seed` plus, prompt by prompt (most values first), the valid value of each of `keys`
+    that closes the most open pairs with what the row holds so far."""
+    row = {**DEFAULTS, **seed}
+    assigned = set(seed) | {key for key in DEFAULTS if key not in keys}
+    open_per_value = Counter(p[:2] for p in uncovered) + Counter(p[2:] for p in uncovered)
+    for key in sorted(keys, key=lambda key: -len(DIMENSIONS[key])):
+        if key in seed:
+            continue
+
+        def gain(value: object, key: str = key) -> tuple[int, int]:
+            closes = sum(
+                1
+                for other in assigned
+                if other in DIMENSIONS
+                and (
+                    (other, row[other], key, value) in uncovered
+                    or (key, value, other, row[other]) in uncovered
+                )
+            )
+            return (closes, open_per_value[(key, value)])
+
+        known = {other: row[other] for other in assigned}
+        row[key] = max((v for v in DIMENSIONS[key] if is_valid({**known, key: v})), key=gain)
+        assigned.add(key)
+    return row
+
+
+def code_rows() -> list[dict[str, object]]:
+    """The rows whose project suites run: the defaults, every pattern combination, and rows
+    until every valid pair of code-shaping answers is covered."""
+    uncovered = valid_pairs(DIMENSIONS)
+    rows: list[dict[str, object]] = [{}]
+    uncovered -= pairs_in({}, DIMENSIONS)
+    free = [key for key in CODE_DIMENSIONS if key not in PATTERNS]
+    for flags in pattern_flags():
+        row = fill(flags, free, uncovered)
+        uncovered -= pairs_in(row, DIMENSIONS)
+        rows.append(complete({k: v for k, v in row.items() if v != DEFAULTS[k]}))
+    return unique(rows + pairwise(CODE_DIMENSIONS, covered=rows))
+
+
+def variant_rows(bases: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Rows that change only VARIANT_KEYS of a base row, until every valid pair is covered."""
+    uncovered = valid_pairs(DIMENSIONS)
+    for row in bases:
+        uncovered -= pairs_in(row, DIMENSIONS)
+    rows: list[dict[str, object]] = []
+    while uncovered:
+        best = max(
+            (fill(base, list(VARIANT_KEYS), uncovered) for base in bases),
+            key=lambda row: len(pairs_in(row, DIMENSIONS) & uncovered),
+        )
+        uncovered -= pairs_in(best, DIMENSIONS)
+        rows.append({k: v for k, v in best.items() if v != DEFAULTS[k]})
+    return rows
 
 
 def default_suite() -> list[dict[str, object]]:
     """What `uv run pytest` bakes and checks; every row is also in `matrix_combinations()`."""
-    return unique(default_base() + default_pairwise())
+    bases = code_rows()
+    return unique(bases + variant_rows(bases))
 
 
 def provider_rows() -> list[dict[str, object]]:

@@ -17,7 +17,12 @@ def package_dir(answers: dict[str, object]) -> str:
 
 
 def owned_paths(answers: dict[str, object]) -> dict[str, bool]:
-    """Path -> whether these answers must produce it."""
+    """Path -> whether these answers must produce it (`answers` as rendered: the derived
+    `__turn_detection` decides the turn detector's files)."""
+    return _owned_paths({**answers, "turn_detection": answers["__turn_detection"]})
+
+
+def _owned_paths(answers: dict[str, object]) -> dict[str, bool]:
     pkg = package_dir(answers)
     whisper = answers["stt"] == "faster-whisper"
     expected = {

@@ -5,10 +5,11 @@ version and agent name, plus the default suite's rows (see tests/combinations.py
     uv run python tests/matrix.py [--jobs N] [--shard K/N] [--limit N]
     uv run pytest -m matrix            # the same as one test; the table shows in the summary
 
-Each combination is baked, then checked in its own environment: uv sync, ruff check, ruff
-format --check, mypy, and the project's offline tests. Combinations run in parallel, one per
-job (default: one job per core); each project is deleted once checked. Prints a table of
-results and timings; exits 1 when a combination fails.
+Each combination is baked (pytest-cookies' baker) and linted (ruff check, ruff format --check);
+then its project suite (uv sync, mypy, the project's offline tests) runs once per code shape:
+combinations whose src/ and tests/ are identical share that run. Combinations run in parallel,
+one per job (default: one job per core); each project is deleted once checked. Prints a table
+of results and timings; exits 1 when a combination fails.
 """
 
 from __future__ import annotations
@@ -26,19 +27,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from bake import bake, project_pytest
+from bake import BakedProject, SuiteRun, bake, code_shape, run_project_suite, script_cookies
 from combinations import PATTERNS, combo_id, matrix_combinations
+from pytest_cookies.plugin import Cookies
 
 __all__ = ["PATTERNS", "matrix_combinations", "run", "select", "table"]
 
-CHECKS = (  # after `sync` (BakedProject.sync: online, else from uv's cache)
-    ("ruff", ("uv", "run", "--no-sync", "ruff", "check", "--no-cache", ".")),
-    ("format", ("uv", "run", "--no-sync", "ruff", "format", "--check", "--no-cache", ".")),
-    ("mypy", ("uv", "run", "--no-sync", "mypy")),
-    # The benchmark's real run is exercised by the default suite's BENCH_RUNS bakes.
-    ("pytest", project_pytest()),
+LINT = (
+    ("ruff", ("ruff", "check", "--no-cache", ".")),
+    ("format", ("ruff", "format", "--check", "--no-cache", ".")),
 )
-STEPS = ("bake", "sync", *(name for name, _ in CHECKS))
+# The project suite's steps (tests/bake.py, run_project_suite); the benchmark's real run is
+# exercised by the default suite's bench rows.
+STEPS = ("bake", *(name for name, _ in LINT), "sync", "mypy", "pytest")
 # cookiecutter changes the process's working directory while it renders: one bake at a time.
 BAKE_LOCK = threading.Lock()
 
@@ -48,6 +49,7 @@ class Outcome:
     combo: dict[str, object]
     failed: str = ""  # the first failing step, or "" when all passed
     output: str = ""
+    shared_with: str = ""  # the combination whose project suite this one's code shares
     seconds: dict[str, float] = field(default_factory=dict)  # per step, in STEPS order
 
     @property
@@ -65,28 +67,58 @@ def select(
     return combos[index - 1 :: count][:limit]
 
 
-def bake_and_check(combo: dict[str, object], root: Path) -> Outcome:
+class Shapes:
+    """One project-suite run per code shape, shared by the jobs (threads) of this run."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.lock = threading.Lock()
+        self.runs: dict[str, tuple[threading.Lock, list[SuiteRun]]] = {}
+        self.caches = threading.local()
+
+    def run(self, project: BakedProject, label: str) -> tuple[SuiteRun, bool]:
+        """The shape's outcome, and whether this call ran it (False: reused)."""
+        key = code_shape(project)
+        with self.lock:
+            shape_lock, done = self.runs.setdefault(key, (threading.Lock(), []))
+        with shape_lock:
+            if done:
+                return done[0], False
+            if not hasattr(self.caches, "mypy"):  # mypy's cache, one per job: never shared
+                self.caches.mypy = Path(tempfile.mkdtemp(prefix="mypy-", dir=self.root))
+            done.append(run_project_suite(project, label, self.caches.mypy, with_bench=False))
+            return done[0], True
+
+
+def bake_and_check(combo: dict[str, object], cookies: Cookies, shapes: Shapes) -> Outcome:
     outcome = Outcome(combo)
-    output = Path(tempfile.mkdtemp(prefix="bake-", dir=root))
+    started = time.monotonic()
     try:
-        started = time.monotonic()
-        try:
-            with BAKE_LOCK:
-                project = bake(output, **combo)
-        except Exception as error:  # a bake that fails is a result to report, not a crash
-            outcome.failed, outcome.output = "bake", repr(error)
-            return outcome
-        finally:
-            outcome.seconds["bake"] = time.monotonic() - started
-        for name, command in (("sync", None), *CHECKS):
+        with BAKE_LOCK:
+            project = bake(cookies, **combo)
+    except Exception as error:  # a bake that fails is a result to report, not a crash
+        outcome.failed, outcome.output = "bake", repr(error)
+        return outcome
+    finally:
+        outcome.seconds["bake"] = time.monotonic() - started
+    try:
+        for name, command in LINT:
             started = time.monotonic()
-            result = project.sync() if command is None else project.run(*command)
+            result = project.run(*command)
             outcome.seconds[name] = time.monotonic() - started
             if result.returncode != 0:
                 outcome.failed, outcome.output = name, (result.stdout + result.stderr)[-4000:]
-                break
+                return outcome
+        suite, ran = shapes.run(project, combo_id(combo))
+        if ran:
+            outcome.seconds.update(
+                (step, suite.seconds[step]) for step in STEPS if step in suite.seconds
+            )
+        else:
+            outcome.shared_with = suite.first
+        outcome.failed, outcome.output = suite.failed, suite.output
     finally:
-        shutil.rmtree(output, ignore_errors=True)
+        shutil.rmtree(project.path.parent, ignore_errors=True)
     return outcome
 
 
@@ -102,7 +134,7 @@ def run(
 
     def one(combo: dict[str, object]) -> Outcome:
         nonlocal done
-        outcome = bake_and_check(combo, root)
+        outcome = bake_and_check(combo, cookies, shapes)
         with lock:
             done += 1
             if progress:
@@ -115,7 +147,7 @@ def run(
         return outcome
 
     with tempfile.TemporaryDirectory(prefix="matrix-") as tmp, ThreadPoolExecutor(jobs) as pool:
-        root = Path(tmp)
+        cookies, shapes = script_cookies(Path(tmp)), Shapes(Path(tmp))
         return list(pool.map(one, combos))
 
 
@@ -128,7 +160,8 @@ def table(outcomes: list[Outcome], wall: float | None = None) -> str:
             f"{outcome.seconds[step]:>8.1f}" if step in outcome.seconds else f"{'-':>8}"
             for step in STEPS
         )
-        lines.append(f"{result:<13}{cells}{outcome.total:>8.1f}  {combo_id(outcome.combo)}")
+        shared = f" (suite: same code as {outcome.shared_with})" if outcome.shared_with else ""
+        lines.append(f"{result:<13}{cells}{outcome.total:>8.1f}  {combo_id(outcome.combo)}{shared}")
     failed = sum(1 for o in outcomes if o.failed)
     summary = (
         f"{len(outcomes) - failed} passed, {failed} failed; "

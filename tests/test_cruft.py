@@ -25,6 +25,7 @@ from bake import (
     project_pytest,
     uv_sync,
 )
+from pytest_cookies.plugin import Cookies
 
 CRUFT = str(Path(sys.executable).parent / "cruft")
 ANSWERS = answers_with(use_tool_calling=False, deploy_target="docker")
@@ -57,7 +58,7 @@ def snapshot_template(destination: Path) -> Path:
 
 
 def change_template(template: Path, relative: str, old: str, new: str) -> None:
-    path = template / "{{cookiecutter.project_slug}}" / relative
+    path = template / "{{cookiecutter.__project_dir}}" / relative
     text = path.read_text()
     assert old in text, f"{old!r} not in {relative}"
     path.write_text(text.replace(old, new, 1))
@@ -115,10 +116,10 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 def test_cruft_create_matches_cookiecutter_plus_answers(
-    template: Path, cruft: Cruft, tmp_path: Path
+    template: Path, cruft: Cruft, tmp_path: Path, cookies: Cookies
 ) -> None:
     project = create(cruft, template, tmp_path / "cruft")
-    baked = bake(tmp_path / "cookiecutter", **ANSWERS)
+    baked = bake(cookies, **ANSWERS)
 
     created = tree(project)
     record = json.loads(created.pop(".cruft.json"))
@@ -253,7 +254,7 @@ def test_cruft_create_into_the_temp_dir_still_runs_setup(
 
 
 def test_enabling_a_pattern_later_brings_in_its_files_only(
-    template: Path, cruft: Cruft, tmp_path: Path
+    template: Path, cruft: Cruft, tmp_path: Path, cookies: Cookies
 ) -> None:
     project = create(cruft, template, tmp_path / "out")
     package = project / "src" / "my_voice_agent"
@@ -282,7 +283,7 @@ def test_enabling_a_pattern_later_brings_in_its_files_only(
 
     # Apart from the user's edit, the project is what a fresh bake with RAG on would be.
     updated = tree(project)
-    fresh = tree(bake(tmp_path / "fresh", **{**ANSWERS, "use_rag": True}).path)
+    fresh = tree(bake(cookies, **{**ANSWERS, "use_rag": True}).path)
     for ours in ("README.md", ".cruft.json"):
         updated.pop(ours)
     fresh.pop("README.md")

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from bake import TEMPLATE, answers_with, bake
+from pytest_cookies.plugin import Cookies
 
 CRUFT = str(Path(sys.executable).parent / "cruft")
 ANSWERS = answers_with(
@@ -69,12 +70,12 @@ def readme_link_command(project: Path, template_url: str, ref: str) -> list[str]
     return shlex.split(re.sub(r"^uvx cruft ", "", line))
 
 
-def test_readme_cruft_link_adopts_a_cookiecutter_project(tmp_path: Path) -> None:
+def test_readme_cruft_link_adopts_a_cookiecutter_project(tmp_path: Path, cookies: Cookies) -> None:
     template = snapshot_template(tmp_path / "template")
     ref = git("rev-parse", "HEAD", cwd=template).strip()
     system_tmp = tmp_path / "system-tmp"
     system_tmp.mkdir()
-    baked = bake(tmp_path / "out", **ANSWERS)
+    baked = bake(cookies, **ANSWERS)
     project = baked.path
     git("init", "-q", "-b", "main", cwd=project)
     git("add", "-A", cwd=project)

@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,22 +25,17 @@ import yaml
 from bake import BakedProject, bake, project_environment
 from combinations import combo_id, complete
 from dockerfile_replay import Replay
+from pytest_cookies.plugin import Cookies
 
 TESTS = Path(__file__).parent
 TOOLS = Path(sys.executable).parent
 TARGETS = ["livekit-cloud", "docker", "kubernetes", "render", "railway", "aws-ecs"]
-BAKES: dict[str, BakedProject] = {}
 
 
 @pytest.fixture(params=TARGETS)
-def target_project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    target = request.param
-    if target not in BAKES:
-        # Provider plugins, so the secrets lists include provider keys too.
-        BAKES[target] = bake(
-            tmp_path_factory.mktemp(target), deploy_target=target, model_access="plugins"
-        )
-    return BAKES[target]
+def target_project(request: pytest.FixtureRequest, baked: Callable[..., BakedProject]):
+    # Provider plugins, so the secrets lists include provider keys too.
+    return baked(deploy_target=request.param, model_access="plugins")
 
 
 def tool(name: str, *args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -93,8 +89,10 @@ DOCKERFILE_VARIANTS = [
 @pytest.mark.parametrize(
     "answers", [complete(v) for v in DOCKERFILE_VARIANTS], ids=lambda a: combo_id(a)
 )
-def test_dockerfile_passes_hadolint(answers: dict[str, object], tmp_path: Path) -> None:
-    project = bake(tmp_path, **answers)
+def test_dockerfile_passes_hadolint(
+    answers: dict[str, object], baked: Callable[..., BakedProject]
+) -> None:
+    project = baked(**answers)
     result = tool("hadolint", project.path / "Dockerfile")
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -149,9 +147,9 @@ def test_artefacts_pass_their_validators(target_project: BakedProject) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_compose_reaches_a_local_livekit_server(tmp_path: Path) -> None:
+def test_compose_reaches_a_local_livekit_server(baked: Callable[..., BakedProject]) -> None:
     """The URLs deploy/docker/README.md gives resolve from the agent's container."""
-    project = bake(tmp_path, deploy_target="docker")
+    project = baked(deploy_target="docker")
     services = yaml.safe_load(project.read("compose.yaml"))["services"]
     readme = project.read("deploy/docker/README.md")
     # A server on the host: Docker Desktop has the name built in, Linux needs this mapping.
@@ -168,8 +166,10 @@ def test_compose_reaches_a_local_livekit_server(tmp_path: Path) -> None:
     assert "LIVEKIT_URL=ws://livekit:7880" in readme
 
 
-def test_railway_health_checks_the_workers_health_server(tmp_path: Path) -> None:
-    project = bake(tmp_path, deploy_target="railway")
+def test_railway_health_checks_the_workers_health_server(
+    baked: Callable[..., BakedProject],
+) -> None:
+    project = baked(deploy_target="railway")
     deploy = json.loads(project.read("railway.json"))["deploy"]
     assert deploy["healthcheckPath"] == "/"
     # Railway checks the port in PORT; the worker serves health on the image's EXPOSEd port.
@@ -185,7 +185,7 @@ CALLS_FIGURE = re.compile(r"\d+\s*-\s*\d+\s+(?:concurrent\s+)?(?:calls|sessions)
 def test_only_the_sizing_guide_quotes_calls_per_worker() -> None:
     """One place for capacity figures, so a new measurement cannot leave other pages stale."""
     pages = sorted((TESTS.parent / "docs/deploy").glob("*.md"))
-    artefacts = sorted((TESTS.parent / "{{cookiecutter.project_slug}}/deploy").rglob("*.*"))
+    artefacts = sorted((TESTS.parent / "{{cookiecutter.__project_dir}}/deploy").rglob("*.*"))
     quoting = [
         f"{path.relative_to(TESTS.parent)}: {match}"
         for path in [*pages, *artefacts]
@@ -274,8 +274,10 @@ FARGATE_SIZES = {
 }
 
 
-def test_ecs_task_size_is_a_fargate_combination(tmp_path: Path) -> None:
-    project = bake(tmp_path, deploy_target="aws-ecs")
+def test_ecs_task_size_is_a_fargate_combination(
+    baked: Callable[..., BakedProject], tmp_path: Path
+) -> None:
+    project = baked(deploy_target="aws-ecs")
     path = project.path / "deploy/aws-ecs/cloudformation.yaml"
     stack = yaml.load(path.read_text(), Loader=CloudFormationLoader)
     parameters = stack["Parameters"]
@@ -324,9 +326,9 @@ echo "docker $*" >> "$CALLS"
     ],
 )
 def test_ecs_deploy_script_finds_the_region(
-    environment: dict[str, str], region: str | None, tmp_path: Path
+    environment: dict[str, str], region: str | None, tmp_path: Path, cookies: Cookies
 ) -> None:
-    project = bake(tmp_path / "bake", deploy_target="aws-ecs")
+    project = bake(cookies, deploy_target="aws-ecs")
     fakes = tmp_path / "bin"
     fakes.mkdir()
     for name, script in {"aws": FAKE_AWS, "docker": FAKE_DOCKER}.items():
@@ -447,7 +449,9 @@ def remove_container_root():
     shutil.rmtree(CONTAINER_ROOT, ignore_errors=True)
 
 
-def build_context(name: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bool]:
+def build_context(
+    name: str, tmp_path_factory: pytest.TempPathFactory, baked: Callable[..., BakedProject]
+) -> tuple[Path, bool]:
     """The baked project as a build context: its lockfile, the probe plugin, some decoys.
 
     Returns the context and whether its lock resolved from uv's cache alone (then the replayed
@@ -455,7 +459,7 @@ def build_context(name: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[
     """
     if name not in CONTEXTS:
         root = tmp_path_factory.mktemp(f"context-{name}")
-        project = bake(root / "bake", **REPLAY_BAKES[name])
+        project = baked(**REPLAY_BAKES[name])
         context = root / "context"
         shutil.copytree(project.path, context)
         package = str(project.answers["project_slug"]).replace("-", "_")
@@ -554,10 +558,13 @@ def check_runtime_user_finds_the_models(replay: Replay) -> list[str]:
 @pytest.mark.skipif(shutil.which("uv") is None, reason="uv is not installed")
 @pytest.mark.parametrize("bake_name", list(REPLAY_BAKES))
 def test_the_dockerfile_builds_in_a_clean_directory_and_the_runtime_finds_its_models(
-    bake_name: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+    bake_name: str,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    baked: Callable[..., BakedProject],
 ) -> None:
     """Replay the rendered Dockerfile's ENV/COPY/RUN steps (no Docker engine here)."""
-    context, cached = build_context(bake_name, tmp_path_factory)
+    context, cached = build_context(bake_name, tmp_path_factory, baked)
     replay = replay_build(context, cached, tmp_path, (context / "Dockerfile").read_text())
     check_runtime_user_finds_the_models(replay)
 
@@ -619,9 +626,12 @@ BROKEN_DOCKERFILES = {
 @pytest.mark.skipif(shutil.which("uv") is None, reason="uv is not installed")
 @pytest.mark.parametrize("broken", list(BROKEN_DOCKERFILES))
 def test_the_replay_catches_a_model_cache_the_runtime_user_cannot_read(
-    broken: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+    broken: str,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    baked: Callable[..., BakedProject],
 ) -> None:
-    context, cached = build_context("docker", tmp_path_factory)
+    context, cached = build_context("docker", tmp_path_factory, baked)
     mutate, message = BROKEN_DOCKERFILES[broken]
     dockerfile = mutate((context / "Dockerfile").read_text())
     with pytest.raises(AssertionError, match=message):

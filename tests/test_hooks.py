@@ -1,11 +1,13 @@
-"""The hooks: refusals before anything is written, setup that survives failure, cruft safety."""
+"""The hooks: refusals before anything is written, derived values, pruning that keeps the
+user's files, setup that survives failure, cruft safety."""
 
 from __future__ import annotations
 
-import importlib.util
 import itertools
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -13,11 +15,15 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from bake import DEFAULTS, TEMPLATE, answers_with, bake, fake_uv
+from bake import DEFAULTS, TEMPLATE, answers_with, bake, fake_uv, project_environment
 from combinations import is_valid
-from cookiecutter.environment import StrictEnvironment
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
+from pytest_cookies.plugin import Cookies
+from static_checks import hook_module
+
+CONTEXT = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+PROJECT_TEMPLATE = TEMPLATE / "{{cookiecutter.__project_dir}}"
 
 
 def cookiecutter_cli(tmp_path: Path, *answers: str) -> subprocess.CompletedProcess[str]:
@@ -40,78 +46,158 @@ def cookiecutter_cli(tmp_path: Path, *answers: str) -> subprocess.CompletedProce
     )
 
 
-@pytest.mark.parametrize(
-    ("answers", "expected"),
-    [
-        (["project_slug=Bad Slug!"], ["project_slug='Bad Slug!'", "lowercase letters"]),
-        (
-            ["stt=faster-whisper"],
-            ["stt=faster-whisper", "model_access=inference", "Choose model_access=plugins"],
-        ),
-        (["llm=ollama"], ["llm=ollama", "model_access=inference"]),
-        (
-            ["model_access=plugins", "turn_detection=stt", "stt=openai"],
-            ["turn_detection=stt", "stt=openai", "stt=deepgram"],
-        ),
-        (["use_sip=yes"], ["use_sip=yes", "agent_name is empty", "Set agent_name"]),
-        (["agent_name=my agent"], ["agent_name='my agent'", "leave it empty"]),
-    ],
-    ids=[
-        "slug",
-        "whisper-via-inference",
-        "ollama-via-inference",
-        "stt-endpointing",
-        "sip-without-agent-name",
-        "agent-name",
-    ],
-)
+@pytest.fixture(scope="module")
+def pre_hook(tmp_path_factory: pytest.TempPathFactory):
+    return hook_module("pre_gen_project.py", CONTEXT, tmp_path_factory.mktemp("hook"))
+
+
+# Each answer the issue tracker saw break a project, and the words its refusal must hold.
+REFUSED = {
+    "bad-characters": (["project_slug=Bad Slug!"], ["project_slug='Bad Slug!'", "lowercase"]),
+    "keyword": (["project_slug=import"], ["'import'", "Python keyword", "'import-agent'"]),
+    "keyword-async": (["project_slug=async"], ["Python keyword"]),
+    "stdlib": (["project_slug=typing"], ["standard library's typing module"]),
+    "stdlib-json": (["project_slug=json"], ["standard library's json module"]),
+    "test-tool": (["project_slug=pytest"], ["package the project depends on"]),
+    "stdlib-test": (["project_slug=test"], ["standard library's test package"]),
+    "entry-point": (["project_slug=agent"], ["src/agent.py"]),
+    "dependency": (["project_slug=livekit-agents"], ["package the project depends on"]),
+    "namespace": (["project_slug=livekit"], ["package the project depends on"]),
+    "too-long": (["project_slug=" + "a" * 41], ["41 characters", "at most 40"]),
+    "trailing-newline": (["project_slug=acme\n"], ["project_slug='acme\\n'"]),
+    "empty-slug": (["project_slug="], ["project_slug is empty", "derive one from project_name"]),
+    "agent-name": (["agent_name=my agent"], ["agent_name='my agent'", "leave it empty"]),
+    "email": (["author_email=not an email"], ["author_email='not an email'", "leave it empty"]),
+    "template-syntax": (["project_name={{ 7*7 }}"], ["project_name='{{ 7*7 }}'", "Jinja"]),
+    "control-character": (["description=ring\x07"], ["description", "U+0007"]),
+    "derived-override": (
+        ["__package=../../escaped"],
+        ["__package='../../escaped'", "leave it out"],
+    ),
+}
+
+
+@pytest.mark.parametrize(("answers", "expected"), REFUSED.values(), ids=REFUSED.keys())
 def test_bad_answers_are_refused_with_a_message_and_nothing_written(
     tmp_path: Path, answers: list[str], expected: list[str]
 ) -> None:
     result = cookiecutter_cli(tmp_path, *answers)
     assert result.returncode != 0
+    message = result.stderr[result.stderr.index("These answers cannot") :]
     for text in expected:
-        assert text in result.stderr
-    assert "Nothing was written" in result.stderr
+        assert text in message
+    assert message.count("  - ") == 1, message
+    assert "Nothing was written" in message
     assert list(tmp_path.iterdir()) == []
 
 
-def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
-    result = cookiecutter_cli(tmp_path, "stt=faster-whisper", "tts=elevenlabs", "use_sip=yes")
-    assert result.stderr.count("  - ") == 3
+def test_every_problem_is_listed_at_once(pre_hook) -> None:
+    answers = {
+        **CONTEXT,
+        **answers_with(project_slug="json", author_email="nope", agent_name="a b"),
+    }
+    answers.update(pre_hook.derived(answers))
+    problems = [problem for check in pre_hook.CHECKS for problem in check(answers)]
+    assert [problem.split("=")[0] for problem in problems] == [
+        "project_slug",
+        "agent_name",
+        "author_email",
+    ]
 
 
-def render_hook(name: str, context: dict[str, object], directory: Path):
-    """Render a hook like cookiecutter does and import it as a module."""
-    source = (TEMPLATE / "hooks" / name).read_text()
-    rendered = StrictEnvironment(context={"cookiecutter": context}).from_string(source)
-    path = directory / name
-    path.write_text(rendered.render(cookiecutter=context))
-    spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+# Answers that used to be refused although a working value follows from the others.
+DERIVED = {
+    "whisper-via-inference": ({"stt": "faster-whisper"}, {"__model_access": "plugins"}),
+    "ollama-via-inference": ({"llm": "ollama"}, {"__model_access": "plugins"}),
+    "batch-stt-endpointing": (
+        {"model_access": "plugins", "stt": "openai", "turn_detection": "stt"},
+        {"__turn_detection": "audio-model"},
+    ),
+    "sip-without-agent-name": ({"use_sip": True}, {"__agent_name": "my-voice-agent"}),
+    "agent-name-with-newline": (
+        {"agent_name": "phone-agent\n"},
+        {"__agent_name": "phone-agent"},
+    ),
+    "emoji-only-name": ({"project_name": "😀"}, {"project_slug": "voice-agent"}),
+    "keyword-name": ({"project_name": "Import"}, {"project_slug": "import-agent"}),
+    "digit-name": ({"project_name": "7 Eleven"}, {"project_slug": "agent-7-eleven"}),
+    "long-name": (
+        {"project_name": "Acme Customer Support Voice Agent For Returns And Refunds"},
+        {"project_slug": "acme-customer-support-voice-agent-agent"},
+    ),
+    "multi-line-description": (
+        {"description": "# Heading\nsecond   line"},
+        {"__description": "# Heading second line"},
+    ),
+}
 
 
-def test_pre_hook_and_the_test_matrix_agree_on_what_is_valid(tmp_path: Path) -> None:
-    hook = render_hook("pre_gen_project.py", answers_with(), tmp_path)
+@pytest.mark.parametrize(("answers", "expected"), DERIVED.values(), ids=DERIVED.keys())
+def test_answers_that_cannot_work_as_given_are_derived_not_refused(
+    cookies: Cookies, answers: dict[str, object], expected: dict[str, object]
+) -> None:
+    project = bake(cookies, **answers)
+    assert {key: project.answers[key] for key in expected} == expected
+
+
+def test_derived_values_are_announced(tmp_path: Path) -> None:
+    result = cookiecutter_cli(tmp_path, "llm=ollama", "use_sip=yes", "turn_detection=stt")
+    assert result.returncode == 0, result.stderr
+    notes = result.stderr[result.stderr.index("Derived from your answers:") :]
+    assert "model_access=plugins: LiveKit Inference does not serve llm=ollama" in notes
+    assert "agent_name=my-voice-agent" in notes
+
+
+def test_the_hook_derives_what_cookiecutter_json_derives(cookies: Cookies, pre_hook) -> None:
+    """The hook checks `__` values against its own derivation; both must agree."""
+    for answers in ({}, {"llm": "ollama", "use_sip": True}, {"project_name": " Two\nLines "}):
+        project = bake(cookies, **answers)
+        derived = pre_hook.derived(project.answers)
+        assert {key: project.answers[key] for key in derived} == derived
+
+
+def test_pre_hook_and_the_test_matrix_agree_on_what_is_valid(pre_hook) -> None:
+    """The matrix bakes effective answers only: none that the template would change."""
     keys = ("model_access", "stt", "llm", "tts", "turn_detection")
-    choices = json.loads((TEMPLATE / "cookiecutter.json").read_text())
-    for values in itertools.product(*(choices[key] for key in keys), [True, False], ["", "a"]):
+    for values in itertools.product(*(CONTEXT[key] for key in keys), [True, False], ["", "a"]):
         answers = {
+            **CONTEXT,
             **DEFAULTS,
-            "project_slug": "ok",
             **dict(zip(keys, values[:5], strict=True)),
             "use_sip": values[5],
             "agent_name": values[6],
         }
-        refused = any(check(answers) for check in hook.CHECKS)
-        assert refused == (not is_valid(answers)), answers
+        derived = pre_hook.derived(answers)
+        unchanged = (
+            derived["__model_access"] == answers["model_access"]
+            and derived["__turn_detection"] == answers["turn_detection"]
+            and derived["__agent_name"] == answers["agent_name"]
+        )
+        assert unchanged == is_valid(answers), answers
 
 
-def test_quotes_and_backslashes_in_answers_are_data(tmp_path: Path) -> None:
+@pytest.mark.parametrize("version", CONTEXT["python_version"])
+def test_reserved_names_cover_every_offered_python(pre_hook, version: str) -> None:
+    """The hook's list holds the standard library of 3.11-3.13, whichever Python runs it."""
+    python = shutil.which(f"python{version}", path=project_environment(version)["PATH"])
+    if python is None:
+        pytest.skip(f"no Python {version} on this machine")
+    code = "import sys; print(' '.join(sys.stdlib_module_names))"
+    names = subprocess.run([python, "-c", code], capture_output=True, text=True, check=True)
+    public = {name.lower() for name in names.stdout.split() if not name.startswith("_")}
+    assert public - pre_hook.STDLIB_MODULES == set()
+
+
+def test_derived_slugs_never_collide_with_a_reserved_name(pre_hook) -> None:
+    """A derived slug ends in '-agent' or starts with 'agent-' (cookiecutter.json), and no
+    reserved name does: so no project name can derive a refused slug."""
+    reserved = pre_hook.STDLIB_MODULES | pre_hook.DEPENDENCY_NAMES | set(pre_hook.PROJECT_NAMES)
+    assert [name for name in reserved if re.search(r"(^agent_|_agent$)", name)] == []
+
+
+def test_quotes_and_backslashes_in_answers_are_data(cookies: Cookies) -> None:
     project = bake(
-        tmp_path,
+        cookies,
         project_name='Bob\'s "Voice" Agent',
         description='Says "hi" \\ and """ quotes',
         author_name='O\'Brien "Ops"',
@@ -120,6 +206,15 @@ def test_quotes_and_backslashes_in_answers_are_data(tmp_path: Path) -> None:
     metadata = tomllib.loads(project.read("pyproject.toml"))["project"]
     assert metadata["description"] == 'Says "hi" \\ and """ quotes'
     assert metadata["authors"][0]["name"] == 'O\'Brien "Ops"'
+
+
+def test_emoji_and_empty_authors_make_valid_toml(cookies: Cookies) -> None:
+    project = bake(cookies, description="Says hi 😀", author_name="Zoë 🎙", author_email="")
+    metadata = tomllib.loads(project.read("pyproject.toml"))["project"]
+    assert metadata["description"] == "Says hi 😀"
+    assert metadata["authors"] == [{"name": "Zoë 🎙"}]
+    nobody = bake(cookies, author_name="", author_email="")
+    assert "authors" not in tomllib.loads(nobody.read("pyproject.toml"))["project"]
 
 
 def bake_with_setup(tmp_path: Path, path_dirs: list[Path], monkeypatch, capfd) -> str:
@@ -215,7 +310,7 @@ def test_detects_only_cruft_update_renders(
     expected: bool,
 ) -> None:
     context = {**answers_with(), "__package": "my_voice_agent", "_commit": commit}
-    hook = render_hook("post_gen_project.py", context, tmp_path)
+    hook = hook_module("post_gen_project.py", context, tmp_path)
     root = tmp_path / "machine"
     (root / "tmp").mkdir(parents=True)
     monkeypatch.setattr(tempfile, "tempdir", str(root / "tmp"))
@@ -226,6 +321,77 @@ def test_detects_only_cruft_update_renders(
     assert hook.inside_cruft_render() is expected
 
 
-def test_a_refused_bake_raises_for_api_callers(tmp_path: Path) -> None:
+def test_a_refused_bake_raises_for_api_callers(cookies: Cookies) -> None:
     with pytest.raises(FailedHookException):
-        bake(tmp_path, stt="faster-whisper", model_access="inference")
+        bake(cookies, project_slug="json")
+
+
+def template_files(package: str) -> set[str]:
+    return {
+        str(path.relative_to(PROJECT_TEMPLATE)).replace("{{cookiecutter.__package}}", package)
+        for path in PROJECT_TEMPLATE.rglob("*")
+        if path.is_file()
+    }
+
+
+def test_pruning_lists_name_every_file_of_the_directories_it_empties(
+    cookies: Cookies, tmp_path: Path
+) -> None:
+    """Pruning deletes files by name: the lists must hold exactly the template's files."""
+    project = bake(cookies)
+    hook = hook_module("post_gen_project.py", project.answers, tmp_path)
+    package = str(project.answers["__package"])
+    listed = {
+        path
+        for name, value in vars(hook).items()
+        if name.endswith("_FILES")
+        for paths in (value.values() if isinstance(value, dict) else [value])
+        for path in paths
+    }
+    files = template_files(package)
+    assert listed - files == set(), "listed, but not in the template"
+    owned = (
+        f"src/{package}/knowledge/",
+        "knowledge/",
+        "tests/fixtures/knowledge/",
+        f"src/{package}/team/",
+        f"src/{package}/telephony/",
+        "telephony/",
+        "deploy/",
+        "src/livekit/",
+    )
+    unlisted = {path for path in files - listed if path.startswith(owned)}
+    assert unlisted == set(), "in a pruned directory, but no pruning rule names it"
+
+
+def test_regenerating_over_a_project_keeps_the_users_own_files(cookies: Cookies) -> None:
+    """`--overwrite-if-exists` with other answers prunes the template's files, never yours."""
+    everything = {
+        "use_rag": True,
+        "use_multi_agent": True,
+        "use_sip": True,
+        "deploy_target": "kubernetes",
+    }
+    project = bake(cookies, **everything)
+    mine = {
+        "knowledge/private-notes.md": "our refund exceptions\n",
+        "deploy/kubernetes/my-configmap.yaml": "kind: ConfigMap\n",
+        f"src/{project.answers['__package']}/team/escalation.py": "RULES = []\n",
+        "telephony/carrier-notes.txt": "trunk from ACME\n",
+    }
+    for relative, text in mine.items():
+        (project.path / relative).write_text(text)
+    (project.path / f"src/{project.answers['__package']}/knowledge/__pycache__").mkdir()
+    cookiecutter(
+        str(TEMPLATE),
+        no_input=True,
+        extra_context=answers_with(),
+        output_dir=str(project.path.parent),
+        overwrite_if_exists=True,
+    )
+    assert {relative: project.read(relative) for relative in mine} == mine
+    package = project.path / "src" / str(project.answers["__package"])
+    assert not (package / "knowledge").exists()
+    assert not (project.path / "deploy/kubernetes/deployment.yaml").exists()
+    assert not (package / "team/agents.py").exists()
+    assert not (project.path / "telephony/dispatch-rule.json").exists()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from bake import TEMPLATE, bake, uv_available
+from pytest_cookies.plugin import Cookies
 
 RECIPES = TEMPLATE / "docs" / "recipes"
 CHECKS = Path(__file__).with_name("recipe_checks.py")
@@ -30,8 +31,8 @@ def test_every_recipe_has_checks() -> None:
 
 
 @pytest.mark.skipif(not uv_available(), reason="uv is not installed")
-def test_recipes_run_in_a_baked_project(tmp_path: Path) -> None:
-    project = bake(tmp_path)
+def test_recipes_run_in_a_baked_project(cookies: Cookies) -> None:
+    project = bake(cookies)
     package = project.path / "recipes"
     package.mkdir()
     (package / "__init__.py").write_text('"""Recipes from the template docs."""\n')

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from bake import TEMPLATE, bake
+from bake import TEMPLATE, BakedProject
 
 TOOLS = Path(sys.executable).parent
 
 
 @pytest.fixture(scope="module")
-def project_github(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return bake(tmp_path_factory.mktemp("workflows")).path / ".github"
+def project_github(baked: Callable[..., BakedProject]) -> Path:
+    return baked().path / ".github"
 
 
 def workflow_files(github: Path) -> list[Path]:
