@@ -37,7 +37,7 @@ async def ask_for_account_number(
         except ToolError:
             continue  # keyed too few digits before # or a pause, or the task was cancelled
         digits = result.user_input.replace(" ", "")
-        # isascii() too: isdigit() alone accepts other scripts' digits ("５") and superscripts.
+        # isascii() too: isdigit() alone accepts other scripts' digits and superscripts.
         if len(digits) == ACCOUNT_DIGITS and digits.isascii() and digits.isdigit():
             return digits
     return None
