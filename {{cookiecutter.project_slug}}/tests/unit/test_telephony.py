@@ -195,7 +195,10 @@ def test_definitions_load_into_livekit_protos() -> None:
     assert definitions.inbound_trunk.message.numbers
     agents = definitions.dispatch_rule.message.room_config.agents
     assert [a.agent_name for a in agents] == ["{{ cookiecutter.agent_name }}"]
-    assert definitions.dispatch_rule.message.rule.dispatch_rule_individual.room_prefix
+    # One room per call, named after the number called (yours), never the caller's number.
+    rule = definitions.dispatch_rule.message.rule
+    assert rule.WhichOneof("rule") == "dispatch_rule_callee"
+    assert rule.dispatch_rule_callee.randomize
 
 
 def copy_definitions(tmp_path: Path) -> Path:
