@@ -7,6 +7,7 @@ execution and handoffs run unchanged.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,9 @@ class ToolCall:
 class Reply:
     text: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
+    # Set: the reply is still being generated until this event is set (e.g. a caller who
+    # hangs up mid-reply).
+    until: asyncio.Event | None = None
 
 
 Script = list[Reply] | Callable[[llm.ChatContext], Reply]
@@ -82,6 +86,8 @@ class _ScriptedStream(llm.LLMStream):
 
     async def _run(self) -> None:
         request_id = shortuuid("scripted-")
+        if self._reply.until is not None:
+            await self._reply.until.wait()
         words = self._reply.text.split(" ") if self._reply.text else []
         for index, word in enumerate(words):
             content = word if index == len(words) - 1 else word + " "

@@ -132,6 +132,38 @@ class Settings:
         )
 
 
+{% if cookiecutter.use_sip -%}
+class SettingError(ValueError):
+    """A setting with a value the agent cannot use; the message names it and the fix."""
+
+
+@dataclass(frozen=True)
+class TelephonySettings:
+    """How phone calls behave (see telephony/README.md)."""
+
+    # "cold": the carrier moves the caller to SIP_TRANSFER_NUMBER, who hears it ring;
+    # "warm": the agent calls that number first, briefs the person, then joins the caller.
+    transfer_mode: str = "cold"
+    # Premium-rate and shared-cost ranges (telephony/numbers.py) are refused unless true.
+    allow_premium_rate: bool = False
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> TelephonySettings:
+        mode = environ.get("SIP_TRANSFER_MODE", "").strip().lower() or cls.transfer_mode
+        if mode not in ("cold", "warm"):
+            raise SettingError(
+                f"SIP_TRANSFER_MODE={mode!r} is neither cold nor warm; unset it for cold transfers."
+            )
+        premium = environ.get("SIP_ALLOW_PREMIUM_RATE", "").strip().lower()
+        if premium not in ("", "true", "false"):
+            raise SettingError(
+                f"SIP_ALLOW_PREMIUM_RATE={premium!r} is neither true nor false; unset it to "
+                "refuse premium-rate numbers."
+            )
+        return cls(transfer_mode=mode, allow_premium_rate=premium == "true")
+
+
+{% endif -%}
 def drain_timeout(environ: Mapping[str, str] = os.environ) -> int:
     value = environ.get("DRAIN_TIMEOUT_SECONDS", "").strip()
     if not value:
@@ -238,6 +270,14 @@ def check_before_start(argv: list[str]) -> None:
     load_env_file()
     command = command_from_argv(argv)
     exit_if_missing(command)
+{%- if cookiecutter.use_sip %}
+    if command:
+        try:
+            TelephonySettings.from_env()
+        except SettingError as error:
+            print(error, file=sys.stderr)
+            raise SystemExit(2) from None
+{%- endif %}
 {%- if cookiecutter.deploy_target == "railway" %}
     exit_if_health_check_misses(command)
 {%- endif %}

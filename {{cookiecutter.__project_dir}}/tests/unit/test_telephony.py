@@ -1,15 +1,22 @@
 """Telephony without a SIP server: definitions, provisioning against a fake LiveKit SIP server,
-the dial command's refusals and errors, the order of an outbound call, DTMF, and the
-call-control tools driven by the scripted LLM with the API calls recorded instead of sent.
+the dial command's refusals and errors, and every call flow (inbound, outbound to a person, a
+voicemail, a phone menu, a full mailbox, nobody answering, busy, cold and warm transfers and
+their failures, keyed digits, hanging up) driven through a real `AgentSession` and livekit's
+own AMD, transfer, DTMF and end-call code, with the scripted LLM.
 
-The fakes are specced against livekit's own `SipService` / `AgentDispatchService`
-(`create_autospec`), so a renamed method or a changed signature fails here, not in production.
+The stand-ins are specced against livekit's own classes (`create_autospec` on `SipService`,
+`RoomService`, `AgentDispatchService`, `rtc.Room`), so a renamed method or a changed
+signature fails here, not in production. Each flow test asserts the whole call in order: what
+the agent said and heard, every request it sent, and how the call ended.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -18,8 +25,23 @@ from unittest.mock import create_autospec
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 from livekit import api, rtc
-from livekit.agents import Agent, AgentSession, AMDCategory, AMDPredictionEvent
+from livekit.agents import (
+    Agent,
+    AgentSession,
+    AMDCategory,
+    BackgroundAudioPlayer,
+    ConversationItemAddedEvent,
+    JobContext,
+    llm,
+)
+from livekit.agents.beta.workflows import WarmTransferTask, warm_transfer
+from livekit.agents.beta.workflows.utils import DtmfEvent, dtmf_event_to_code
+from livekit.agents.testing import fake_job_context
+from livekit.agents.voice.agent_activity import ActivityClosedError
+from livekit.agents.voice.amd.classifier import AMD_PROMPT
+from livekit.agents.voice.amd.detector import DetectionOptions
 from livekit.api.agent_dispatch_service import AgentDispatchService
+from livekit.api.room_service import RoomService
 from livekit.api.sip_service import SipService
 
 {% if cookiecutter.use_multi_agent -%}
@@ -27,16 +49,19 @@ from {{ cookiecutter.__package }}.team import Billing, Greeter, Sales, Support
 {% else -%}
 from {{ cookiecutter.__package }}.assistant import Assistant
 {% endif -%}
-from {{ cookiecutter.__package }}.telephony import CALL_CONTROL_TOOLS, calls
+from {{ cookiecutter.__package }}.telephony import calls
 from {{ cookiecutter.__package }}.telephony.__main__ import main as telephony_command
-from {{ cookiecutter.__package }}.telephony.numbers import NumberRefusedError, check_destination
+from {{ cookiecutter.__package }}.telephony.numbers import (
+    NumberRefusedError,
+    check_destination,
+    mask,
+)
 from {{ cookiecutter.__package }}.telephony.provision import (
     DefinitionError,
     load_definitions,
     provision,
 )
 from {{ cookiecutter.__package }}.userdata import UserData
-
 from tests.scripted_llm import Reply, ScriptedLLM, ToolCall
 
 DEFINITIONS = Path(__file__).parents[2] / "telephony"
@@ -170,7 +195,10 @@ def test_definitions_load_into_livekit_protos() -> None:
     assert definitions.inbound_trunk.message.numbers
     agents = definitions.dispatch_rule.message.room_config.agents
     assert [a.agent_name for a in agents] == ["{{ cookiecutter.__agent_name }}"]
-    assert definitions.dispatch_rule.message.rule.dispatch_rule_individual.room_prefix
+    # One room per call, named after the number called (yours), never the caller's number.
+    rule = definitions.dispatch_rule.message.rule
+    assert rule.WhichOneof("rule") == "dispatch_rule_callee"
+    assert rule.dispatch_rule_callee.randomize
 
 
 def copy_definitions(tmp_path: Path) -> Path:
@@ -293,31 +321,76 @@ async def test_an_update_that_would_erase_a_hidden_password_is_refused() -> None
     assert "update_outbound_trunk" not in [name for name, _ in server.requests]
 
 
+# -- Which numbers may be dialled ------------------------------------------------------------
+
+
 @pytest.mark.parametrize(
     ("number", "patterns", "reason"),
     [
-        ("555-0123", ["+1*"], "not an E.164"),
+        ("555-0123", ["+1*"], "not E.164"),
+        ("+1415５５５0123", ["+1*"], "not E.164"),  # fullwidth digits  # noqa: RUF001
         ("+14155550123", [], "SIP_ALLOWED_NUMBERS is empty"),
         ("+442071234567", ["+1415*"], "not in SIP_ALLOWED_NUMBERS"),
+        ("+19005551234", ["+1*"], "premium-rate"),
+        ("+449091234567", ["+44*"], "premium-rate"),
     ],
 )
 def test_destinations_outside_the_rules_are_refused(
     number: str, patterns: list[str], reason: str
 ) -> None:
     with pytest.raises(NumberRefusedError, match=reason):
-        check_destination(number, patterns)
+        check_destination(number, patterns, allow_premium_rate=False)
 
 
 def test_allowed_numbers_are_normalised() -> None:
-    assert check_destination("+1 (415) 555-0123", ["+1415*"]) == "+14155550123"
+    assert check_destination("+1 (415) 555-0123", ["+1415*"], allow_premium_rate=False) == (
+        "+14155550123"
+    )
 
 
-def test_dial_command_refuses_a_number_outside_the_allow_list(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_premium_rate_numbers_need_the_setting() -> None:
+    assert check_destination("+19005551234", ["+1*"], allow_premium_rate=True) == "+19005551234"
+
+
+def test_numbers_are_masked_to_their_last_four_digits() -> None:
+    assert mask("+14155550123") == "***0123"
+    assert mask(None) == "(no number)"
+
+
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [
+        ("+19005550123", "not in SIP_ALLOWED_NUMBERS"),
+        ("+1415５５５0123", "not E.164"),  # noqa: RUF001
+    ],
+)
+def test_dial_command_refuses_a_number_before_any_request(
+    livekit_server: SimpleNamespace,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    number: str,
+    reason: str,
 ) -> None:
-    monkeypatch.setenv("SIP_ALLOWED_NUMBERS", "+1415*")
-    assert telephony_command(["dial", "+19005550123"]) == 2
-    assert "not in SIP_ALLOWED_NUMBERS" in capsys.readouterr().err
+    monkeypatch.setenv("SIP_OUTBOUND_TRUNK_ID", "ST_out_1")
+    assert telephony_command(["dial", number]) == 2
+    assert reason in capsys.readouterr().err
+    assert livekit_server.sip.mock_calls == []
+    assert livekit_server.dispatches == []
+
+
+def test_dial_command_refuses_premium_rate_under_a_broad_allow_list(
+    livekit_server: SimpleNamespace,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("SIP_ALLOWED_NUMBERS", "+1*")
+    monkeypatch.setenv("SIP_OUTBOUND_TRUNK_ID", "ST_out_1")
+    assert telephony_command(["dial", "+19005551234"]) == 2
+    error = capsys.readouterr().err
+    assert "premium-rate" in error
+    assert "SIP_ALLOW_PREMIUM_RATE" in error
+    assert "9005551234" not in error  # masked
+    assert livekit_server.sip.mock_calls == []
 
 
 @pytest.fixture
@@ -326,6 +399,7 @@ def livekit_server(monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
     for name in ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"):
         monkeypatch.setenv(name, "set")
     monkeypatch.setenv("SIP_ALLOWED_NUMBERS", "+1415*")
+    monkeypatch.delenv("SIP_ALLOW_PREMIUM_RATE", raising=False)
     sip_server = FakeSIPServer()
     dispatches: list[api.CreateAgentDispatchRequest] = []
 
@@ -390,17 +464,65 @@ def test_dial_command_explains_a_wrong_trunk_id(
     assert livekit_server.dispatches == []
 
 
-def test_dial_command_reports_other_server_errors(
+@pytest.mark.parametrize(
+    ("command", "server_answer", "message"),
+    [
+        (
+            ["dial", "+14155550123"],
+            api.ServerError("unauthenticated", "invalid token", status=401),
+            "LiveKit rejected LIVEKIT_API_KEY / LIVEKIT_API_SECRET (invalid token)",
+        ),
+        (
+            ["provision", "--dry-run"],
+            api.ServerError("permission_denied", "no sip admin grant", status=403),
+            "LiveKit rejected LIVEKIT_API_KEY / LIVEKIT_API_SECRET (no sip admin grant)",
+        ),
+        (
+            ["provision"],
+            api.ServerError("invalid_argument", "numbers: not E.164", status=400),
+            "LiveKit refused the request: numbers: not E.164",
+        ),
+    ],
+    ids=["dial, rejected key", "dry run, rejected key", "provision, rejected field"],
+)
+def test_commands_report_what_the_server_rejected_in_one_line(
     livekit_server: SimpleNamespace,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    command: list[str],
+    server_answer: api.ServerError,
+    message: str,
 ) -> None:
     monkeypatch.setenv("SIP_OUTBOUND_TRUNK_ID", "ST_out_0")
-    livekit_server.sip.list_outbound_trunk.side_effect = api.ServerError(
-        "unauthenticated", "invalid token", status=401
-    )
-    assert telephony_command(["dial", "+14155550123"]) == 1
-    assert "LiveKit refused the request: invalid token" in capsys.readouterr().err
+    monkeypatch.chdir(DEFINITIONS.parent)
+    livekit_server.sip.list_outbound_trunk.side_effect = server_answer
+    livekit_server.sip.create_inbound_trunk.side_effect = server_answer
+
+    assert telephony_command(command) == 1
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"{command[0]}: {message}")
+
+
+@pytest.mark.parametrize(
+    "command", [["provision", "--dry-run"], ["dial", "+14155550123"]], ids=lambda c: c[0]
+)
+def test_commands_name_livekit_url_when_the_server_is_unreachable(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    # Port 9 (discard) on this machine: nothing listens, the connection is refused at once.
+    monkeypatch.setenv("LIVEKIT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("LIVEKIT_API_KEY", "APIunreachable")
+    monkeypatch.setenv("LIVEKIT_API_SECRET", "a-secret-long-enough-to-sign-hs256-tokens")
+    monkeypatch.setenv("SIP_ALLOWED_NUMBERS", "+1415*")
+    monkeypatch.setenv("SIP_OUTBOUND_TRUNK_ID", "ST_out_0")
+    monkeypatch.chdir(DEFINITIONS.parent)
+
+    assert telephony_command(command) == 1
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"{command[0]}: cannot reach the LiveKit server at LIVEKIT_URL=")
+    assert "http://127.0.0.1:9" in line
 
 
 async def provisioned_outbound_trunk(server: FakeSIPServer) -> str:
@@ -420,139 +542,410 @@ def test_dial_command_dispatches_the_agent_with_the_number(
 
     [dispatch] = livekit_server.dispatches
     assert dispatch.agent_name == "{{ cookiecutter.__agent_name }}"
-    assert dispatch.room.startswith("call-14155550123-")
+    assert dispatch.room.startswith("call-out-")
+    assert "5550123" not in dispatch.room  # room names show up in dashboards and logs
     # What the agent reads back from the job before its session starts.
     userdata = calls.userdata_for_job(dispatch.metadata)
     assert (userdata.outbound, userdata.phone_number) == (True, "+14155550123")
-    assert "it will dial +14155550123" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "it will dial ***0123" in out
+    assert "5550123" not in out
 
 
 def test_job_metadata_is_checked_again_by_the_agent(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SIP_ALLOWED_NUMBERS", "+1415*")
+    monkeypatch.setenv("SIP_ALLOWED_NUMBERS", "+1*")
+    monkeypatch.delenv("SIP_ALLOW_PREMIUM_RATE", raising=False)
     assert calls.outbound_number("") is None
+    assert calls.outbound_number("{}") is None
     assert calls.outbound_number(json.dumps({"phone_number": "+14155550123"})) == "+14155550123"
-    with pytest.raises(NumberRefusedError):
+    with pytest.raises(NumberRefusedError, match="premium-rate"):
         calls.outbound_number(json.dumps({"phone_number": "+19005550123"}))
+    monkeypatch.setenv("SIP_ALLOW_PREMIUM_RATE", "true")
+    assert calls.outbound_number(json.dumps({"phone_number": "+19005550123"}))
 
 
-class AnsweredBy:
-    """Stands in for livekit's AMD (which needs call audio) with a fixed verdict."""
+# -- A call, with the room and LiveKit's services recorded -----------------------------------
 
-    def __init__(self, category: AMDCategory) -> None:
-        self.category = category
+ROOM = "call-room"
+CALLER = "sip_caller"
+CALLER_NUMBER = "+14155550123"
+HUMAN = "+14155550199"
+OUTBOUND = json.dumps({"phone_number": CALLER_NUMBER})  # as the dial command sends it
+# AMD's timings, shortened: a verdict as soon as the greeting's silence and end of turn allow.
+FAST_AMD: DetectionOptions = {
+    "human_silence_threshold": 0.0,
+    "machine_silence_threshold": 0.0,
+    "max_endpointing_delay": 0.0,
+    "no_speech_threshold": 0.05,
+    "timeout": 2.0,
+}
 
-    def __call__(self, session: AgentSession, *, participant_identity: str) -> AnsweredBy:
-        return self
 
-    async def __aenter__(self) -> AnsweredBy:
-        return self
+class PhoneCall:
+    """One phone call without a phone network.
 
-    async def __aexit__(self, *exc_info: object) -> None:
-        return None
+    livekit's own job context (`fake_job_context`) runs around stand-ins for the room and the
+    SIP and room services, built with `create_autospec` on livekit's classes, so a renamed
+    method or a changed signature fails. Every request, what the agent says and hears, and
+    the job's shutdown go into `events` in the order they happen.
+    """
 
-    async def execute(self) -> AMDPredictionEvent:
-        return AMDPredictionEvent(
-            category=self.category, speech_duration=0.8, reason="", transcript="Hello?", delay=0.2
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.monkeypatch = monkeypatch
+        self.events: list[tuple[str, Any]] = []
+        self.ended = asyncio.Event()
+        self.callee: Callable[[], None] | None = None  # what the callee does on answering
+        self.dial_error: Exception | None = None
+        self.transfer_error: Exception | None = None
+        self.transfer_response = api.TransferSIPParticipantResponse(
+            status=api.SIPTransferStatus.STS_TRANSFER_SUCCESSFUL
         )
+        self.sip = create_autospec(SipService, instance=True, spec_set=True)
+        self.sip.create_sip_participant.side_effect = self.create_sip_participant
+        self.sip.transfer_sip_participant.side_effect = self.transfer_sip_participant
+        self.rooms = create_autospec(RoomService, instance=True, spec_set=True)
+        self.rooms.delete_room.side_effect = self.delete_room
+        self.rooms.move_participant.side_effect = self.move_participant
+        self.listeners = rtc.EventEmitter[str]()
+        self.room = create_autospec(rtc.Room, instance=True, spec_set=True)
+        self.room.name = ROOM
+        self.room.on.side_effect = self.listeners.on
+        self.room.off.side_effect = self.listeners.off
+        self.room.local_participant = create_autospec(
+            rtc.LocalParticipant, instance=True, spec_set=True
+        )
+        self.room.local_participant.publish_dtmf.side_effect = self.publish_dtmf
+        self._shutting_down = False
+        self.ctx: JobContext | None = None
+        self.changed = asyncio.Event()  # set on every event and agent state change
 
+    @contextlib.contextmanager
+    def job(self, metadata: str = "") -> Iterator[JobContext]:
+        with fake_job_context(room=self.room, job_metadata=metadata) as ctx:
+            client = create_autospec(api.LiveKitAPI, instance=True)
+            client.sip, client.room = self.sip, self.rooms
+            vars(ctx)["api"] = client  # JobContext.api is a cached_property: its cached value
+            # A worker's job, not console mode: delete_room reaches the room service.
+            self.monkeypatch.setattr(ctx, "is_fake_job", lambda: False)
+            self.monkeypatch.setattr(ctx, "shutdown", self.shutdown)
+            self.monkeypatch.setattr(ctx, "wait_for_participant", self.caller_joins)
+            self.ctx = ctx
+            yield ctx
 
-class FakeJob:
-    """The parts of livekit's JobContext a call uses, recorded."""
+    def listen(self, session: AgentSession[UserData]) -> None:
+        def added(event: ConversationItemAddedEvent) -> None:
+            item = event.item
+            if isinstance(item, llm.ChatMessage) and item.text_content:
+                who = "said" if item.role == "assistant" else "heard"
+                self.record(who, item.text_content)
 
-    def __init__(self, metadata: str, sip: Any) -> None:
-        self.job = SimpleNamespace(metadata=metadata, id="job-1")
-        self.room = SimpleNamespace(name="call-room", on=lambda event, callback: None)
-        self.api = SimpleNamespace(sip=sip)
-        self.shutdown_reasons: list[str] = []
+        session.on("conversation_item_added", added)
+        session.on("agent_state_changed", lambda _: self.changed.set())
 
-    def shutdown(self, reason: str = "") -> None:
-        self.shutdown_reasons.append(reason)
+    def record(self, name: str, what: Any) -> None:
+        self.events.append((name, what))
+        self.changed.set()
+
+    async def wait_until(self, done: Callable[[], bool]) -> None:
+        while not done():
+            self.changed.clear()
+            await asyncio.wait_for(self.changed.wait(), 5)
+
+    # What livekit's job process does on ctx.shutdown(): once, after the entrypoint and the
+    # session are done, it runs the shutdown callbacks (ipc/job_proc_lazy_main.py).
+    # Like the job process, only the first call counts.
+    def shutdown(self, reason: str = "user requested") -> None:
+        if self._shutting_down:
+            return
+        self._shutting_down = True
+        self.record("shutdown", reason)
+        asyncio.get_running_loop().create_task(self.run_shutdown_callbacks(reason))
+
+    async def run_shutdown_callbacks(self, reason: str) -> None:
+        assert self.ctx is not None
+        await asyncio.gather(*(callback(reason) for callback in self.ctx._shutdown_callbacks))
+        self.ended.set()
+
+    async def caller_joins(self, **_: Any) -> rtc.RemoteParticipant:
+        caller = create_autospec(rtc.RemoteParticipant, instance=True, spec_set=True)
+        caller.identity = CALLER
+        caller.kind = rtc.ParticipantKind.PARTICIPANT_KIND_SIP
+        caller.attributes = {"sip.phoneNumber": CALLER_NUMBER}
+        return caller
+
+    async def create_sip_participant(self, create: Any, **options: Any) -> Any:
+        self.record("create_sip_participant", create)
+        if self.dial_error is not None:
+            raise self.dial_error
+        if self.callee is not None:
+            asyncio.get_running_loop().call_soon(self.callee)
+        return api.SIPParticipantInfo(participant_identity=create.participant_identity)
+
+    async def transfer_sip_participant(self, transfer: Any, **options: Any) -> Any:
+        self.record("transfer_sip_participant", transfer)
+        if self.transfer_error is not None:
+            raise self.transfer_error
+        return self.transfer_response
+
+    async def delete_room(self, delete: Any) -> Any:
+        self.record("delete_room", delete)
+        return api.DeleteRoomResponse()
+
+    async def move_participant(self, move: Any) -> Any:
+        self.record("move_participant", move)
+        return api.MoveParticipantResponse()
+
+    async def publish_dtmf(self, *, code: int, digit: str) -> None:
+        self.record("publish_dtmf", digit)
+
+    def key(self, digits: str) -> None:
+        """The caller presses keys: the room emits `sip_dtmf_received` for each."""
+        for digit in digits:
+            code = dtmf_event_to_code(DtmfEvent(digit))
+            self.listeners.emit("sip_dtmf_received", rtc.SipDTMF(code=code, digit=digit))
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.events]
+
+    def said(self) -> list[str]:
+        return [text for name, text in self.events if name == "said"]
+
+    def sent(self, name: str) -> Any:
+        [request] = [request for event, request in self.events if event == name]
+        return request
 
 
 @pytest.fixture
-def outbound_job(monkeypatch: pytest.MonkeyPatch) -> FakeJob:
+def call(monkeypatch: pytest.MonkeyPatch) -> PhoneCall:
     monkeypatch.setenv("SIP_ALLOWED_NUMBERS", "+1415*")
     monkeypatch.setenv("SIP_OUTBOUND_TRUNK_ID", "ST_out_1")
-    metadata = json.dumps({"phone_number": "+14155550123"})  # as the dial command sends it
-    return FakeJob(metadata, sip_client(FakeSIPServer()))
+    monkeypatch.setenv("SIP_TRANSFER_NUMBER", HUMAN)
+    for name in ("SIP_TRANSFER_MODE", "SIP_ALLOW_PREMIUM_RATE", "LIVEKIT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return PhoneCall(monkeypatch)
 
 
-async def test_an_outbound_call_greets_only_once_the_callee_answers(
-    outbound_job: FakeJob, monkeypatch: pytest.MonkeyPatch
+def phone_llm(replies: list[Reply], *, answered_by: AMDCategory | None = None) -> ScriptedLLM:
+    """The scripted LLM for the agent. Without LiveKit Inference credentials, AMD classifies
+    the callee's greeting with the session's LLM: those requests get `answered_by`."""
+
+    def answer(chat_ctx: llm.ChatContext) -> Reply:
+        if from_amd(chat_ctx):
+            assert answered_by is not None, "AMD asked for a verdict this test does not expect"
+            return Reply(tool_calls=[ToolCall("save_prediction", {"label": answered_by.value})])
+        assert replies, "the scripted LLM ran out of replies"
+        return replies.pop(0)
+
+    return ScriptedLLM(answer)
+
+
+def from_amd(request: llm.ChatContext) -> bool:
+    first = request.items[0] if request.items else None
+    return isinstance(first, llm.ChatMessage) and first.text_content == AMD_PROMPT
+
+
+def agent_requests(model: ScriptedLLM) -> list[llm.ChatContext]:
+    return [request for request in model.requests if not from_amd(request)]
+
+
+def callee_says(session: AgentSession[UserData], transcript: str) -> None:
+    """What livekit's audio recognition does when the callee speaks while AMD listens: AMD
+    hears the speech start, its transcript and its end; then the finished turn asks for a
+    reply, which AMD holds back until its verdict."""
+    amd = session.amd
+    assert amd is not None, "the callee spoke before AMD listened"
+    amd._on_user_speech_started()
+    amd._on_transcript(transcript)
+    amd._on_user_speech_ended(silence_duration=0.0)
+    session.generate_reply(user_input=transcript)
+
+
+async def outbound_call(
+    call: PhoneCall, model: ScriptedLLM, *, until: Callable[[], bool] = lambda: True
 ) -> None:
-    monkeypatch.setattr(calls, "AMD", AnsweredBy(AMDCategory.HUMAN))
-    model = ScriptedLLM([Reply("Hello, this is the assistant calling you back.")])
-    llm_requests_when_dialled: list[int] = []
-    dial = outbound_job.api.sip.create_sip_participant
-    real_dial = dial.side_effect
-
-    async def record_dial(create: api.CreateSIPParticipantRequest, **options: Any) -> Any:
-        llm_requests_when_dialled.append(len(model.requests))
-        return await real_dial(create, **options)
-
-    dial.side_effect = record_dial
-
-    # The entry point's order: userdata from the job, then session.start, then the call.
-    userdata = calls.prepare_call(outbound_job)
-    assert userdata is not None
-    async with AgentSession[UserData](llm=model, userdata=userdata) as session:
-        started = await session.start(EntryAgent(), capture_run=True)
-        started.expect.next_event().is_agent_handoff(new_agent_type=EntryAgent)
-        started.expect.no_more_events()
-        assert model.requests == []  # nothing said to a phone that is still ringing
-
-        await calls.start_call(outbound_job, session)
-
-    assert llm_requests_when_dialled == [0]
-    [request] = model.requests
-    assert "The callee answered" in request.items[-1].text_content
-    assert userdata.answered
-    assert outbound_job.shutdown_reasons == []
-    dialled = dial.await_args.args[0]
-    assert (dialled.sip_call_to, dialled.sip_trunk_id) == ("+14155550123", "ST_out_1")
+    """The entry point's order: userdata from the job, session.start, then start_call."""
+    with call.job(OUTBOUND) as ctx:
+        userdata = calls.prepare_call(ctx)
+        assert userdata is not None
+        async with AgentSession[UserData](llm=model, userdata=userdata) as session:
+            call.listen(session)
+            await session.start(EntryAgent())
+            assert model.requests == []  # nothing said to a phone that is still ringing
+            await calls.start_call(ctx, session, detection=FAST_AMD)
+            with contextlib.suppress(ActivityClosedError):
+                await session.wait_for_idle()
+            await call.wait_until(until)
+        await asyncio.wait_for(call.ended.wait(), 5)
 
 
-async def test_a_voicemail_gets_the_message_and_no_conversation(
-    outbound_job: FakeJob, monkeypatch: pytest.MonkeyPatch
+async def test_a_person_who_answers_is_greeted_once(call: PhoneCall) -> None:
+    model = phone_llm(
+        [Reply("Hi, this is the assistant from the shop, calling you back.")],
+        answered_by=AMDCategory.HUMAN,
+    )
+    call.callee = lambda: callee_says(session_of(call), "Hello?")
+
+    await outbound_call(call, model)
+
+    assert call.names() == [
+        "create_sip_participant",
+        "heard",
+        "said",
+        "shutdown",
+        "delete_room",
+    ]
+    assert call.said() == ["Hi, this is the assistant from the shop, calling you back."]
+    dialled = call.sent("create_sip_participant")
+    assert (dialled.room_name, dialled.sip_call_to, dialled.sip_trunk_id) == (
+        ROOM,
+        CALLER_NUMBER,
+        "ST_out_1",
+    )
+    assert dialled.wait_until_answered
+    # The one greeting answered the callee's "Hello?" knowing that the agent placed the call.
+    [greeting] = agent_requests(model)
+    assert greeting.items[-1].text_content == "Hello?"
+    assert calls.OUTBOUND_CONTEXT in greeting.items[0].text_content
+    assert call.sent("delete_room").room == ROOM
+
+
+async def test_a_callee_who_says_nothing_is_greeted_once(call: PhoneCall) -> None:
+    # No speech: AMD settles on "uncertain" when its no-speech timer runs out.
+    model = phone_llm([Reply("Hello, this is the assistant calling you back.")])
+
+    await outbound_call(call, model)
+
+    assert call.names() == ["create_sip_participant", "said", "shutdown", "delete_room"]
+    [greeting] = agent_requests(model)
+    assert greeting.items[-1].text_content == calls.SILENT_CALLEE
+
+
+async def test_a_voicemail_gets_the_message_then_the_call_ends(call: PhoneCall) -> None:
+    # The reply the greeting's turn asks for is generated, held by AMD, then dropped.
+    model = phone_llm([Reply("Hi Sam!")], answered_by=AMDCategory.MACHINE_VM)
+    greeting = "Hi, you have reached Sam. Please leave a message after the tone."
+    call.callee = lambda: callee_says(session_of(call), greeting)
+
+    await outbound_call(call, model)
+
+    assert call.names() == [
+        "create_sip_participant",
+        "heard",
+        "said",
+        "shutdown",
+        "delete_room",
+    ]
+    assert call.said() == [calls.VOICEMAIL_MESSAGE]
+    assert call.events[3] == ("shutdown", "left a voicemail")
+
+
+async def test_a_full_mailbox_gets_no_message(call: PhoneCall) -> None:
+    model = phone_llm([Reply("Hello?")], answered_by=AMDCategory.MACHINE_UNAVAILABLE)
+    call.callee = lambda: callee_says(session_of(call), "The mailbox is full. Goodbye.")
+
+    await outbound_call(call, model)
+
+    assert call.names() == ["create_sip_participant", "heard", "shutdown", "delete_room"]
+    assert call.events[2] == ("shutdown", "mailbox full or not set up")
+
+
+async def test_a_phone_menu_is_navigated_with_keys_not_given_the_voicemail(
+    call: PhoneCall,
 ) -> None:
-    monkeypatch.setattr(calls, "AMD", AnsweredBy(AMDCategory.MACHINE_VM))
-    model = ScriptedLLM([])
-    userdata = calls.prepare_call(outbound_job)
-    async with AgentSession[UserData](llm=model, userdata=userdata) as session:
-        await session.start(EntryAgent())
-        await calls.start_call(outbound_job, session)
-        said = [m.text_content for m in session.history.messages() if m.role == "assistant"]
+    menu = "For sales press 1. For anything else press 2."
+    model = phone_llm(
+        [
+            Reply("Hi!"),  # the reply to the menu's turn: held by AMD, then dropped
+            Reply(tool_calls=[ToolCall("send_dtmf_events", {"events": ["2"]})]),
+            Reply("Hello, I am calling for Sam."),
+        ],
+        answered_by=AMDCategory.MACHINE_IVR,
+    )
+    call.callee = lambda: callee_says(session_of(call), menu)
 
-    assert said == [calls.VOICEMAIL_MESSAGE]
+    await outbound_call(call, model, until=lambda: bool(call.said()))
+
+    assert call.names() == [
+        "create_sip_participant",
+        "heard",
+        "publish_dtmf",
+        "said",
+        "shutdown",
+        "delete_room",
+    ]
+    assert call.sent("publish_dtmf") == "2"
+    assert call.said() == ["Hello, I am calling for Sam."]
+    navigation = agent_requests(model)[1]
+    assert any(menu in (item.text_content or "") for item in navigation.messages())
+
+
+@pytest.mark.parametrize(
+    ("sip_status", "outcome"),
+    [((480, "Temporarily Unavailable"), "no answer"), ((486, "Busy Here"), "busy")],
+    ids=["no answer", "busy"],
+)
+async def test_an_unanswered_call_ends_the_job_without_speaking(
+    call: PhoneCall,
+    caplog: pytest.LogCaptureFixture,
+    sip_status: tuple[int, str],
+    outcome: str,
+) -> None:
+    code, status = sip_status
+    call.dial_error = api.SipCallError(
+        "unavailable",
+        "call failed",
+        status=503,
+        metadata={"sip_status_code": str(code), "sip_status": status},
+    )
+    model = phone_llm([])
+
+    await outbound_call(call, model)
+
+    assert call.names() == ["create_sip_participant", "shutdown", "delete_room"]
+    assert call.events[1] == ("shutdown", f"callee {outcome}")
     assert model.requests == []
-    assert outbound_job.shutdown_reasons == ["voicemail"]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert f"outbound call to ***0123: {outcome} (SIP {code} {status})" in logged
+    assert "5550123" not in logged.replace("***0123", "")
 
 
 async def test_a_wrong_trunk_id_in_the_worker_ends_the_job_without_speaking(
-    outbound_job: FakeJob, monkeypatch: pytest.MonkeyPatch
+    call: PhoneCall,
 ) -> None:
-    monkeypatch.setattr(calls, "AMD", AnsweredBy(AMDCategory.HUMAN))
-    outbound_job.api.sip.create_sip_participant.side_effect = api.ServerError(
-        "not_found", "requested sip trunk does not exist", status=404
-    )
-    model = ScriptedLLM([])
-    async with AgentSession[UserData](
-        llm=model, userdata=calls.prepare_call(outbound_job)
-    ) as session:
-        await session.start(EntryAgent())
-        await calls.start_call(outbound_job, session)
+    call.dial_error = api.ServerError("not_found", "requested sip trunk does not exist", status=404)
+    model = phone_llm([])
 
+    await outbound_call(call, model)
+
+    assert call.names() == ["create_sip_participant", "shutdown", "delete_room"]
+    assert call.events[1] == ("shutdown", "dial failed")
     assert model.requests == []
-    assert outbound_job.shutdown_reasons == ["dial failed"]
 
 
-def test_a_job_asking_for_a_refused_number_ends_before_the_session(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(
+    "metadata",
+    ["not json", "null", "[1, 2]", json.dumps({"phone_number": 14155550123}), OUTBOUND[:-1]],
+    ids=["text", "null", "list", "numeric number", "truncated"],
+)
+async def test_malformed_job_metadata_is_refused_in_one_log_line(
+    call: PhoneCall, caplog: pytest.LogCaptureFixture, metadata: str
 ) -> None:
-    monkeypatch.setenv("SIP_ALLOWED_NUMBERS", "+1415*")
-    job = FakeJob(json.dumps({"phone_number": "+19005550123"}), sip_client(FakeSIPServer()))
-    assert calls.prepare_call(job) is None
-    assert job.shutdown_reasons == ["destination not allowed"]
+    with call.job(metadata) as ctx:
+        assert calls.prepare_call(ctx) is None
+        await asyncio.wait_for(call.ended.wait(), 5)
+
+    assert call.names() == ["shutdown", "delete_room"]
+    [refusal] = [r for r in caplog.records if r.name == calls.logger.name]
+    assert refusal.getMessage().startswith("refusing the job: ")
+
+
+async def test_a_job_asking_for_a_refused_number_ends_before_the_session(
+    call: PhoneCall,
+) -> None:
+    with call.job(json.dumps({"phone_number": "+19005550123"})) as ctx:
+        assert calls.prepare_call(ctx) is None
+        await asyncio.wait_for(call.ended.wait(), 5)
+    assert call.events[0] == ("shutdown", "job metadata refused")
 
 
 def test_an_inbound_job_is_not_outbound() -> None:
@@ -561,111 +954,339 @@ def test_an_inbound_job_is_not_outbound() -> None:
     assert not userdata.waiting_for_callee()
 
 
-async def test_a_keypad_press_reaches_the_llm() -> None:
-    model = ScriptedLLM([Reply("You pressed one: billing.")])
-    async with AgentSession[UserData](llm=model, userdata=UserData()) as session:
-        await session.start(Agent(instructions="Phone menu."))
-        await calls.on_dtmf(session, rtc.SipDTMF(code=1, digit="1", participant=None))
-    assert any("pressed the 1 key" in str(r.items[-1].text_content) for r in model.requests)
-
-
 @pytest.mark.parametrize("agent", CALL_AGENTS, ids=lambda agent: agent.__name__)
-def test_the_call_agents_can_transfer_and_hang_up(agent: type[Agent]) -> None:
-    assert {"transfer_to_human", "end_call"} <= {tool.id for tool in agent().tools}
+def test_the_call_agents_have_the_call_controls(agent: type[Agent]) -> None:
+    tools = {tool.id for tool in agent().tools}
+    assert {"transfer_to_human", "collect_digits", "end_call"} <= tools
 
 
-@pytest.fixture
-def recorded_calls(monkeypatch: pytest.MonkeyPatch) -> FakeSIPServer:
-    server = FakeSIPServer()
-    monkeypatch.setattr(calls, "sip_service", lambda: sip_client(server))
-    monkeypatch.setattr(calls, "room_name", lambda: "call-room")
-
-    class Rooms:
-        async def delete_room(self, request):
-            server.requests.append(("delete_room", request))
-
-    monkeypatch.setattr(calls, "room_service", Rooms)
-    return server
-
-
-class PhoneAgent(Agent):
-    def __init__(self) -> None:
-        super().__init__(instructions="Answer the phone.", tools=CALL_CONTROL_TOOLS)
-
-
-async def run_phone_turn(script: list[Reply], userdata: UserData):
-    async with AgentSession[UserData](llm=ScriptedLLM(script), userdata=userdata) as session:
-        await session.start(PhoneAgent())
-        return await session.run(user_input="Can I talk to a person?")
-
-
-async def test_transfer_sends_the_callers_identity_and_the_configured_number(
-    recorded_calls: FakeSIPServer, monkeypatch: pytest.MonkeyPatch
+async def inbound_call(
+    call: PhoneCall,
+    model: ScriptedLLM,
+    caller: Callable[[AgentSession[UserData]], Any],
 ) -> None:
-    monkeypatch.setenv("SIP_TRANSFER_NUMBER", "+14155550199")
-    result = await run_phone_turn(
-        [Reply("Let me transfer you.", [ToolCall("transfer_to_human")]), Reply("Transferring.")],
-        UserData(caller_identity="sip_caller", phone_number="+14155550123"),
-    )
-    result.expect.contains_function_call(name="transfer_to_human")
-    result.expect.contains_function_call_output(output="The call was transferred.", is_error=False)
-    name, request = recorded_calls.requests[-1]
-    assert name == "transfer_sip_participant"
-    assert (request.room_name, request.participant_identity, request.transfer_to) == (
-        "call-room",
-        "sip_caller",
-        "tel:+14155550199",
-    )
+    """An inbound call in the entry point's order; `caller` plays the caller's part."""
+    with call.job() as ctx:
+        userdata = calls.prepare_call(ctx)
+        assert userdata is not None
+        async with AgentSession[UserData](llm=model, userdata=userdata) as session:
+            call.listen(session)
+            await session.start(EntryAgent())
+            await calls.start_call(ctx, session)
+            await call.wait_until(lambda: bool(call.said()))  # the caller hears the greeting
+            await caller(session)
+        await asyncio.wait_for(call.ended.wait(), 5)
 
 
-@pytest.mark.parametrize(
-    "failure",
-    ["sip error", "failed status"],
-)
-async def test_a_failed_transfer_is_an_error_the_llm_can_recover_from(
-    recorded_calls: FakeSIPServer, monkeypatch: pytest.MonkeyPatch, failure: str
+async def test_an_answered_inbound_call_ends_when_the_caller_hangs_up(
+    call: PhoneCall, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setenv("SIP_TRANSFER_NUMBER", "+14155550199")
+    caplog.set_level(logging.INFO, logger=calls.logger.name)
+    model = phone_llm([Reply("Hello, how can I help?"), Reply("We open at nine.")])
+
+    async def caller(session: AgentSession[UserData]) -> None:
+        await session.run(user_input="When do you open?")
+        assert session.userdata.caller_identity == CALLER
+
+    await inbound_call(call, model, caller)
+
+    assert call.events[:4] == [
+        ("said", "Hello, how can I help?"),
+        ("heard", "When do you open?"),
+        ("said", "We open at nine."),
+        ("shutdown", "session closed: user_initiated"),
+    ]
+    assert call.names()[4:] == ["delete_room"]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "call from ***0123" in logged
+    assert CALLER_NUMBER not in logged
+
+
+async def test_a_caller_who_hangs_up_mid_reply_ends_the_call(call: PhoneCall) -> None:
+    never = asyncio.Event()
+    model = phone_llm([Reply("Hello!"), Reply("Our opening hours are...", until=never)])
+
+    async def caller(session: AgentSession[UserData]) -> None:
+        session.generate_reply(user_input="When do you open?")
+        await call.wait_until(lambda: session.agent_state == "thinking")
+        # The caller hangs up: livekit's RoomIO closes the session (close_on_disconnect).
+        session.shutdown(drain=False)
+
+    await inbound_call(call, model, caller)
+
+    assert call.said() == ["Hello!"]
+    assert call.names()[-2:] == ["shutdown", "delete_room"]
+    assert len(agent_requests(model)) == 2
+
+
+async def test_end_call_says_goodbye_even_when_the_model_only_calls_the_tool(
+    call: PhoneCall,
+) -> None:
+    model = phone_llm(
+        [Reply("Hello!"), Reply(tool_calls=[ToolCall("end_call")]), Reply("Goodbye, Sam!")]
+    )
+
+    async def caller(session: AgentSession[UserData]) -> None:
+        await session.run(user_input="That's all, thanks.")
+        await asyncio.wait_for(call.ended.wait(), 5)
+
+    await inbound_call(call, model, caller)
+
+    assert call.said() == ["Hello!", "Goodbye, Sam!"]
+    goodbye = call.events.index(("said", "Goodbye, Sam!"))
+    assert call.names()[goodbye + 1 :][-1] == "delete_room"
+    assert "shutdown" in call.names()[goodbye + 1 :]
+    assert call.names().count("delete_room") == 1
+
+
+async def test_a_cold_transfer_tells_the_caller_and_rings_with_a_dial_tone(
+    call: PhoneCall,
+) -> None:
+    model = phone_llm([Reply("Hello!"), Reply("Of course.", [ToolCall("transfer_to_human")])])
+
+    async def caller(session: AgentSession[UserData]) -> None:
+        result = await session.run(user_input="Can I talk to a person?")
+        result.expect.contains_function_call(name="transfer_to_human")
+
+    await inbound_call(call, model, caller)
+
+    assert call.names() == [
+        "said",
+        "heard",
+        "said",
+        "said",
+        "transfer_sip_participant",
+        "shutdown",
+        "delete_room",
+    ]
+    assert call.said()[-1] == calls.TRANSFER_NOTICE
+    transfer = call.sent("transfer_sip_participant")
+    assert (transfer.room_name, transfer.participant_identity, transfer.transfer_to) == (
+        ROOM,
+        CALLER,
+        f"tel:{HUMAN}",
+    )
+    assert transfer.play_dialtone
+    assert call.events[5] == ("shutdown", "transferred to a person")
+    assert len(agent_requests(model)) == 2  # no reply after the caller has gone
+
+
+@pytest.mark.parametrize("failure", ["sip error", "failed status"])
+async def test_a_failed_cold_transfer_keeps_the_caller_with_the_agent(
+    call: PhoneCall, failure: str
+) -> None:
     if failure == "sip error":
-        recorded_calls.transfer_error = api.SipCallError(
+        call.transfer_error = api.SipCallError(
             "unavailable",
             "transfer failed",
             status=503,
             metadata={"sip_status_code": "486", "sip_status": "Busy Here"},
         )
     else:
-        recorded_calls.transfer_response = api.TransferSIPParticipantResponse(
+        call.transfer_response = api.TransferSIPParticipantResponse(
             status=api.SIPTransferStatus.STS_TRANSFER_FAILED,
             reason=api.SIPTransferReason.STR_RINGING_TIMEOUT,
         )
-    result = await run_phone_turn(
+    model = phone_llm(
         [
-            Reply("Let me transfer you.", [ToolCall("transfer_to_human")]),
+            Reply("Hello!"),
+            Reply(tool_calls=[ToolCall("transfer_to_human")]),
             Reply("I'm sorry, nobody could pick up. Can I take a message?"),
-        ],
-        UserData(caller_identity="sip_caller"),
+        ]
     )
-    result.expect.contains_function_call_output(output=calls.TRANSFER_FAILED, is_error=True)
-    result.expect.contains_message(role="assistant")
-    assert recorded_calls.requests[-1][0] == "transfer_sip_participant"
+
+    async def caller(session: AgentSession[UserData]) -> None:
+        result = await session.run(user_input="Can I talk to a person?")
+        result.expect.contains_function_call_output(output=calls.TRANSFER_FAILED, is_error=True)
+
+    await inbound_call(call, model, caller)
+
+    assert call.said()[-2:] == [
+        calls.TRANSFER_NOTICE,
+        "I'm sorry, nobody could pick up. Can I take a message?",
+    ]
+    transfer = call.names().index("transfer_sip_participant")
+    # The call went on until the caller hung up (the session closed), then ended for all.
+    assert call.events[transfer + 2] == ("shutdown", "session closed: user_initiated")
 
 
 async def test_transfer_without_a_number_is_a_recoverable_error(
-    recorded_calls: FakeSIPServer, monkeypatch: pytest.MonkeyPatch
+    call: PhoneCall, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("SIP_TRANSFER_NUMBER", raising=False)
-    result = await run_phone_turn(
-        [Reply(tool_calls=[ToolCall("transfer_to_human")]), Reply("I can take a message.")],
-        UserData(caller_identity="sip_caller"),
+    monkeypatch.delenv("SIP_TRANSFER_NUMBER")
+    model = phone_llm(
+        [
+            Reply("Hello!"),
+            Reply(tool_calls=[ToolCall("transfer_to_human")]),
+            Reply("I can take a message."),
+        ]
     )
-    result.expect.contains_function_call_output(is_error=True)
-    assert recorded_calls.requests == []
+
+    async def caller(session: AgentSession[UserData]) -> None:
+        result = await session.run(user_input="Can I talk to a person?")
+        result.expect.contains_function_call_output(is_error=True)
+
+    await inbound_call(call, model, caller)
+
+    assert "transfer_sip_participant" not in call.names()
 
 
-async def test_end_call_deletes_the_room(recorded_calls: FakeSIPServer) -> None:
-    await run_phone_turn(
-        [Reply("Goodbye!", [ToolCall("end_call")]), Reply("")],
-        UserData(caller_identity="sip_caller"),
+@pytest.fixture
+def colleague(call: PhoneCall, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
+    """The warm transfer's consultation call, up to the colleague's decision.
+
+    WarmTransferTask places it from a second room it joins itself, which needs a LiveKit
+    server; that step (`_dial_human_agent`) is replaced by one that still sends livekit's own
+    dial request (`_originate_human_agent`) through the recorded SIP service and returns a
+    stand-in for the consultation session. Hold music plays through a stand-in player. Once
+    the task has entered, the colleague decides, as the consultation's LLM would with the
+    task's `connect_to_caller` or `decline_transfer` tool.
+    """
+    monkeypatch.setenv("SIP_TRANSFER_MODE", "warm")
+    hold_music = create_autospec(BackgroundAudioPlayer, instance=True, spec_set=True)
+    state = SimpleNamespace(task=None, agrees=True, hold_music=hold_music, decisions=[])
+    monkeypatch.setattr(warm_transfer, "BackgroundAudioPlayer", lambda: hold_music)
+
+    async def dial_colleague(task: WarmTransferTask) -> AgentSession:
+        consultation = create_autospec(rtc.Room, instance=True, spec_set=True)
+        consultation.name = f"{ROOM}-human-agent"
+        await task._originate_human_agent(
+            room_name=consultation.name, identity="human-agent-sip", room=consultation
+        )
+        session = create_autospec(AgentSession, instance=True, spec_set=True)
+        session.room_io = SimpleNamespace(room=consultation)
+        state.task = task
+        return session
+
+    enter = WarmTransferTask.on_enter
+
+    async def enter_then_decide(task: WarmTransferTask) -> None:
+        await enter(task)
+        decision = (
+            task.connect_to_caller() if state.agrees else task.decline_transfer("in a meeting")
+        )
+        state.decisions.append(asyncio.get_running_loop().create_task(decision))
+
+    monkeypatch.setattr(WarmTransferTask, "_dial_human_agent", dial_colleague)
+    monkeypatch.setattr(WarmTransferTask, "on_enter", enter_then_decide)
+    return state
+
+
+async def test_a_warm_transfer_briefs_a_colleague_then_joins_the_caller(
+    call: PhoneCall, colleague: SimpleNamespace
+) -> None:
+    model = phone_llm([Reply("Hello!"), Reply("Of course.", [ToolCall("transfer_to_human")])])
+
+    async def caller(session: AgentSession[UserData]) -> None:
+        await session.run(user_input="Can I talk to a person?")
+        await call.wait_until(lambda: calls.WARM_TRANSFER_DONE in call.said())
+        await session.wait_for_idle()
+        # The bridged call goes on without the agent, until the caller hangs up.
+        assert not session.output.audio_enabled
+        assert not session.input.audio_enabled
+        caller_leg = await call.caller_joins()
+        call.listeners.emit("participant_disconnected", caller_leg)
+
+    await inbound_call(call, model, caller)
+
+    assert call.names() == [
+        "said",
+        "heard",
+        "said",
+        "said",
+        "create_sip_participant",
+        "move_participant",
+        "said",
+        "delete_room",
+        "shutdown",
+        "delete_room",
+    ]
+    assert call.said()[-2:] == [calls.WARM_TRANSFER_NOTICE, calls.WARM_TRANSFER_DONE]
+    consult = call.sent("create_sip_participant")
+    assert (consult.sip_call_to, consult.sip_trunk_id, consult.room_name) == (
+        HUMAN,
+        "ST_out_1",
+        f"{ROOM}-human-agent",
     )
-    assert recorded_calls.requests[-1][0] == "delete_room"
-    assert recorded_calls.requests[-1][1].room == "call-room"
+    move = call.sent("move_participant")
+    assert (move.room, move.identity, move.destination_room) == (
+        f"{ROOM}-human-agent",
+        "human-agent-sip",
+        ROOM,
+    )
+    colleague.hold_music.play.assert_called_once()
+    # The briefing starts from the conversation with the caller.
+    assert "Can I talk to a person?" in str(colleague.task.instructions)
+
+
+async def test_a_declined_warm_transfer_keeps_the_caller_with_the_agent(
+    call: PhoneCall, colleague: SimpleNamespace
+) -> None:
+    colleague.agrees = False
+    model = phone_llm(
+        [
+            Reply("Hello!"),
+            Reply(tool_calls=[ToolCall("transfer_to_human")]),
+            Reply("My colleague is busy right now. Can I take a message?"),
+        ]
+    )
+
+    apology = "My colleague is busy right now. Can I take a message?"
+
+    async def caller(session: AgentSession[UserData]) -> None:
+        await session.run(user_input="Can I talk to a person?")
+        await call.wait_until(lambda: apology in call.said())
+
+    await inbound_call(call, model, caller)
+
+    assert call.said()[-2:] == [calls.WARM_TRANSFER_NOTICE, apology]
+    [output] = [
+        item for item in agent_requests(model)[-1].items if isinstance(item, llm.FunctionCallOutput)
+    ]
+    assert (output.output, output.is_error) == (calls.TRANSFER_FAILED, True)
+    assert "move_participant" not in call.names()
+    # The consultation call was placed; the caller stayed with the agent until they hung up.
+    assert call.names()[-5:] == [
+        "said",
+        "create_sip_participant",
+        "said",
+        "shutdown",
+        "delete_room",
+    ]
+
+
+async def test_keyed_digits_are_collected_with_one_reply_not_one_per_key(
+    call: PhoneCall,
+) -> None:
+    asked = "Please key in your four-digit order number, then press pound."
+    model = phone_llm(
+        [
+            Reply("Hello!"),
+            Reply(
+                tool_calls=[ToolCall("collect_digits", {"count": 4, "what": "your order number"})]
+            ),
+            Reply(asked),
+            Reply("Thanks, order 4 7 1 1 is on its way."),
+        ]
+    )
+
+    async def caller(session: AgentSession[UserData]) -> None:
+        session.generate_reply(user_input="Where is my order?")
+        await call.wait_until(lambda: asked in call.said())
+        requests_before_keys = len(model.requests)
+        call.key("4711#")
+        await call.wait_until(lambda: "Thanks, order 4 7 1 1 is on its way." in call.said())
+        # Four keys and the terminator made one request: the one after the tool returned.
+        assert len(model.requests) == requests_before_keys + 1
+
+    await inbound_call(call, model, caller)
+
+    tool_output = agent_requests(model)[-1].items[-1]
+    assert isinstance(tool_output, llm.FunctionCallOutput)
+    assert tool_output.output == "The caller gave your order number: 4711"
+
+
+def session_of(call: PhoneCall) -> AgentSession[UserData]:
+    """The session of the call in progress (the callee's part runs inside it)."""
+    assert call.ctx is not None
+    return call.ctx.primary_session

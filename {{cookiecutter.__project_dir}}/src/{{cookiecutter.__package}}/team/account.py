@@ -1,36 +1,43 @@
-"""A structured step: collect and confirm the caller's account number before billing helps."""
+"""A structured step: the caller's account number, keyed on the phone keypad or spoken, read
+back and confirmed before billing helps.
+
+livekit's `GetDtmfTask` collects the digits: keyed digits are gathered until # (or a pause)
+and answered with one reply, not one per key, and spoken digits go through the same task.
+"""
 
 from __future__ import annotations
 
-from livekit.agents import AgentTask, RunContext, ToolError, function_tool
+from livekit.agents import ToolError, llm
+from livekit.agents.beta.workflows import GetDtmfTask
 
 ACCOUNT_DIGITS = 8
+ATTEMPTS = 2
+# Seconds of keypad silence after which the digits keyed so far are taken as the answer.
+DIGIT_TIMEOUT = 4.0
+ASK = (
+    f"Ask the caller for their {ACCOUNT_DIGITS}-digit account number; they can key it on the "
+    "phone keypad followed by the pound key, or say it."
+)
 
 
-class CollectAccountNumber(AgentTask[str]):
-    """Asks for the 8-digit account number, reads it back, and completes with it once confirmed."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            instructions=(
-                f"Ask the caller for their {ACCOUNT_DIGITS}-digit account number. Read it back "
-                "digit by digit and record it only after they confirm it."
+async def ask_for_account_number(
+    chat_ctx: llm.ChatContext, *, digit_timeout: float = DIGIT_TIMEOUT
+) -> str | None:
+    """The confirmed account number, or None when the caller could not give a valid one in
+    ATTEMPTS tries (too few digits keyed, the wrong count spoken, or the call ended)."""
+    for _ in range(ATTEMPTS):
+        try:
+            result = await GetDtmfTask(
+                num_digits=ACCOUNT_DIGITS,
+                ask_for_confirmation=True,
+                dtmf_input_timeout=digit_timeout,
+                chat_ctx=chat_ctx,
+                extra_instructions=ASK,
             )
-        )
-
-    async def on_enter(self) -> None:
-        self.session.generate_reply(instructions="Ask for the account number.")
-
-    @function_tool
-    async def record_account_number(self, context: RunContext, account_number: str) -> None:
-        """Record the account number the caller confirmed.
-
-        Args:
-            account_number: The digits, without spaces or dashes.
-        """
-        digits = "".join(ch for ch in account_number if ch.isdigit())
-        if len(digits) != ACCOUNT_DIGITS:
-            raise ToolError(
-                f"An account number has {ACCOUNT_DIGITS} digits; ask the caller to repeat it."
-            )
-        self.complete(digits)
+        except ToolError:
+            continue  # keyed too few digits before # or a pause, or the task was cancelled
+        digits = result.user_input.replace(" ", "")
+        # isascii() too: isdigit() alone accepts other scripts' digits and superscripts.
+        if len(digits) == ACCOUNT_DIGITS and digits.isascii() and digits.isdigit():
+            return digits
+    return None

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from livekit.agents import Agent, RunContext, ToolError, function_tool, llm
+from livekit.agents import Agent, RunContext, function_tool, llm
 {% if cookiecutter.use_rag %}
 from ..knowledge import search_knowledge_base
 {%- endif %}
@@ -23,10 +23,14 @@ from ..telephony import CALL_CONTROL_TOOLS
 from ..tools import TOOLS
 {%- endif %}
 from ..userdata import UserData
-from .account import CollectAccountNumber
+from .account import ask_for_account_number
 
 TEAM_PROMPTS = Path(__file__).parent / "prompts"
 CARRIED_TURNS = 6
+NO_ACCOUNT = (
+    "The account number could not be confirmed. Say so, and offer help that needs no account "
+    "or to hand the caller back to the front desk."
+)
 
 
 def instructions_for(role: str) -> str:
@@ -46,7 +50,7 @@ class TeamAgent(Agent):
 {%- set shared = [] %}
 {%- if cookiecutter.use_tool_calling %}{% set _ = shared.append("*TOOLS") %}{% endif %}
 {%- if cookiecutter.use_sip %}{% set _ = shared.append("*CALL_CONTROL_TOOLS") %}{% endif %}
-    shared_tools: ClassVar[Sequence[llm.Tool]] = ({{ shared | join(", ") }}{% if shared | length == 1 %},{% endif %})
+    shared_tools: ClassVar[Sequence[llm.Tool | llm.Toolset]] = ({{ shared | join(", ") }}{% if shared | length == 1 %},{% endif %})
 
     def __init__(self, chat_ctx: llm.ChatContext | None = None) -> None:
         super().__init__(
@@ -126,10 +130,10 @@ class Billing(Specialist):
     async def on_enter(self) -> None:
         userdata: UserData = self.session.userdata
         if userdata.account_id is None:
-            try:
-                userdata.account_id = await CollectAccountNumber()
-            except ToolError:
-                return  # the task was cancelled: the call ended before the number was confirmed
+            userdata.account_id = await ask_for_account_number(self.chat_ctx)
+        if userdata.account_id is None:
+            self.session.generate_reply(instructions=NO_ACCOUNT)
+            return
         self.session.generate_reply(
             instructions=f"The account number {userdata.account_id} is verified. Offer help."
         )

@@ -13,10 +13,11 @@ import os
 import secrets
 import sys
 
+import aiohttp
 from livekit import api
 
-from ..settings import AGENT_NAME, load_env_file
-from .numbers import NumberRefusedError, allowed_patterns, check_destination
+from ..settings import AGENT_NAME, SettingError, TelephonySettings, load_env_file
+from .numbers import NumberRefusedError, allowed_patterns, check_destination, mask
 from .provision import DefinitionError, load_definitions, provision
 
 SERVER_KEYS = ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET")
@@ -41,7 +42,11 @@ async def run_provision(dry_run: bool) -> None:
 
 
 async def run_dial(number: str) -> None:
-    destination = check_destination(number, allowed_patterns())
+    destination = check_destination(
+        number,
+        allowed_patterns(),
+        allow_premium_rate=TelephonySettings.from_env().allow_premium_rate,
+    )
     require(*SERVER_KEYS, "SIP_OUTBOUND_TRUNK_ID")
     trunk_id = os.environ["SIP_OUTBOUND_TRUNK_ID"]
     async with api.LiveKitAPI() as livekit:
@@ -61,13 +66,14 @@ async def run_dial(number: str) -> None:
             raise
         if not found.items:
             raise wrong_trunk
-        room = f"call-{destination.lstrip('+')}-{secrets.token_hex(3)}"
+        # The room name shows up in dashboards and logs: it carries no phone number.
+        room = f"call-out-{secrets.token_hex(6)}"
         await livekit.agent_dispatch.create_dispatch(
             api.CreateAgentDispatchRequest(
                 agent_name=AGENT_NAME, room=room, metadata=json.dumps({"phone_number": destination})
             )
         )
-    print(f"dispatched {AGENT_NAME} to room {room}; it will dial {destination}")
+    print(f"dispatched {AGENT_NAME} to room {room}; it will dial {mask(destination)}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,13 +93,32 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_provision(args.dry_run))
         else:
             asyncio.run(run_dial(args.number))
-    except (CommandError, DefinitionError, NumberRefusedError) as error:
+    except (CommandError, DefinitionError, NumberRefusedError, SettingError) as error:
         print(f"{args.command}: {error}", file=sys.stderr)
         return 2
     except api.ServerError as error:
-        print(f"{args.command}: LiveKit refused the request: {error.message}", file=sys.stderr)
+        print(f"{args.command}: {refusal(error)}", file=sys.stderr)
+        return 1
+    except (TimeoutError, aiohttp.ClientError) as error:
+        print(
+            f"{args.command}: cannot reach the LiveKit server at "
+            f"LIVEKIT_URL={os.environ.get('LIVEKIT_URL', '')} "
+            f"({type(error).__name__}); check the URL and your network.",
+            file=sys.stderr,
+        )
         return 1
     return 0
+
+
+def refusal(error: api.ServerError) -> str:
+    """One line for a request the server answered with an error: a rejected key names the
+    key variables, a rejected request names what the server said about it."""
+    if error.code in (api.ServerErrorCode.UNAUTHENTICATED, api.ServerErrorCode.PERMISSION_DENIED):
+        return (
+            f"LiveKit rejected LIVEKIT_API_KEY / LIVEKIT_API_SECRET ({error.message}); copy "
+            "them again from the project that LIVEKIT_URL points at."
+        )
+    return f"LiveKit refused the request: {error.message or error.code}"
 
 
 if __name__ == "__main__":
