@@ -33,7 +33,7 @@ def knowledge_store() -> KnowledgeStore | None:
 
 
 def load_knowledge_base() -> None:
-    """Open the index and load the model now (0.2-0.3 s): the worker's prewarm calls this in
+    """Open the index and load the model now (about 0.3 s): the worker's prewarm calls this in
     every job process, so no call waits for them in the middle of its first answer."""
     knowledge_store()
 
