@@ -16,6 +16,9 @@ from {{ cookiecutter.__package }} import providers, settings
 {%- if not cookiecutter.use_multi_agent %}
 from {{ cookiecutter.__package }}.assistant import Assistant
 {%- endif %}
+{%- if cookiecutter.use_rag %}
+from {{ cookiecutter.__package }}.knowledge.tool import load_knowledge_base
+{%- endif %}
 from {{ cookiecutter.__package }}.observability import (
     enable_tracing,
     log_turn_metrics,
@@ -38,6 +41,9 @@ def prewarm(proc: JobProcess) -> None:
     """Runs once per worker process, before it takes a job, so calls start without loading."""
     proc.userdata["vad"] = providers.load_vad()
     enable_tracing()
+{%- if cookiecutter.use_rag %}
+    load_knowledge_base()
+{%- endif %}
 {%- if cookiecutter.stt == "faster-whisper" %}
     providers.preload_stt(settings.Settings.from_env())
 {%- endif %}

@@ -2,7 +2,7 @@
 
 from livekit.agents import Agent
 {% if cookiecutter.use_rag %}
-from .knowledge import search_knowledge_base
+from .knowledge.tool import search_knowledge_base
 {%- endif %}
 from .prompts import load_prompt
 {%- if cookiecutter.use_sip %}

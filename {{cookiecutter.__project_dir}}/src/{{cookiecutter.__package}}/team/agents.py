@@ -13,7 +13,7 @@ from typing import ClassVar, Literal
 
 from livekit.agents import Agent, RunContext, function_tool, llm
 {% if cookiecutter.use_rag %}
-from ..knowledge import search_knowledge_base
+from ..knowledge.tool import search_knowledge_base
 {%- endif %}
 from ..prompts import load_prompt
 {%- if cookiecutter.use_sip %}
