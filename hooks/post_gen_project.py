@@ -48,6 +48,7 @@ RAG_FILES = (
         "embedder.py",
         "store.py",
         "tokenizer.json",
+        "tool.py",
     ),
     *files_in("knowledge", "accounts.md", "returns.md", "shipping.md"),
     *files_in("tests/fixtures/knowledge", "accounts.md", "returns.md", "shipping.md"),

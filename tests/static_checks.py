@@ -86,7 +86,8 @@ def kubernetes_problems(project: BakedProject) -> list[str]:
     problems = []
     for path in sorted(project.path.glob("deploy/kubernetes/*.yaml")):
         for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
-            if not isinstance(document, dict):
+            # Kubernetes objects only: a kustomization.yaml has no metadata.
+            if not isinstance(document, dict) or "metadata" not in document:
                 continue
             name = document.get("metadata", {}).get("name", "")
             if not (DNS_LABEL.fullmatch(name) and len(name) <= 63):

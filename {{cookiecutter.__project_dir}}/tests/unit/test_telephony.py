@@ -62,6 +62,7 @@ from {{ cookiecutter.__package }}.telephony.provision import (
     provision,
 )
 from {{ cookiecutter.__package }}.userdata import UserData
+
 from tests.scripted_llm import Reply, ScriptedLLM, ToolCall
 
 DEFINITIONS = Path(__file__).parents[2] / "telephony"

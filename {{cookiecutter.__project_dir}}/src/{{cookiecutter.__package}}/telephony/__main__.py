@@ -77,7 +77,7 @@ async def run_dial(number: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.__package }}.telephony")
+    parser = argparse.ArgumentParser(prog=f"python -m {__package__}")
     commands = parser.add_subparsers(dest="command", required=True)
     provision_parser = commands.add_parser(
         "provision", help="create or update the trunks and dispatch rule in telephony/*.json"
