@@ -22,6 +22,7 @@ import errno
 import json
 import logging
 {% endif -%}
+import multiprocessing
 import os
 import sys
 {%- if cookiecutter.deploy_target == "aws-ecs" %}
@@ -71,6 +72,10 @@ class Server(AgentServer):
         await super().aclose()
         if self.failure is not None:
             failure, self.failure = self.failure, None
+            # A failure during start-up leaves processes livekit had started (the inference
+            # process) running, and Python's exit would wait for them for about a minute.
+            for child in multiprocessing.active_children():
+                child.terminate()
             print(f"Worker stopped: {failure}", file=sys.stderr)
             raise SystemExit(FAILED)
 

@@ -9,12 +9,11 @@ run `uv run python -m livekit.agents download-files` once (the Dockerfile does i
 
 import warnings
 
+# The start of the plugin's warning (tests/unit/test_livekit_deprecations.py has all of it).
+PLUGIN_WARNING = "`livekit.plugins.turn_detector` is deprecated"
+
 with warnings.catch_warnings():
-    warnings.filterwarnings(
-        "ignore",
-        message="`livekit.plugins.turn_detector` is deprecated",
-        category=DeprecationWarning,
-    )
+    warnings.filterwarnings("ignore", message=PLUGIN_WARNING, category=DeprecationWarning)
     from livekit.plugins.turn_detector.multilingual import MultilingualModel
 
 __all__ = ["MultilingualModel"]
