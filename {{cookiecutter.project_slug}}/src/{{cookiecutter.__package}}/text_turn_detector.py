@@ -14,6 +14,18 @@ PLUGIN_WARNING = "`livekit.plugins.turn_detector` is deprecated"
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=PLUGIN_WARNING, category=DeprecationWarning)
-    from livekit.plugins.turn_detector.multilingual import MultilingualModel
+    from livekit.plugins.turn_detector.multilingual import (
+        MultilingualModel,
+        _EUORunnerMultilingual,
+    )
 
-__all__ = ["MultilingualModel"]
+__all__ = ["MultilingualModel", "load_model"]
+
+
+def load_model() -> None:
+    """Load the model from the local cache as the worker's inference process does at start.
+
+    The plugin's runner is private, but it is the only code that opens these files the way the
+    worker will; `python -m {{ cookiecutter.__package }}.models` uses it to prove an image has them.
+    """
+    _EUORunnerMultilingual().initialize()
