@@ -1,15 +1,14 @@
 """Every livekit deprecation this project still relies on, word for word.
 
-The suite fails on any DeprecationWarning, except the ones the project hides on purpose:
-{%- if cookiecutter.turn_detection == "text-model" %} the
-older CLI (`python src/agent.py ...`, hidden in `main()`) and the text end-of-turn plugin
-(hidden in `text_turn_detector.py`).
-{%- else %} the
-older CLI (`python src/agent.py ...`), hidden in `main()`.
-{%- endif %} livekit removes a deprecated API some release after
-it starts warning, so each hidden warning is listed here: when one disappears or changes (the
-API went away or moved) or another appears, these tests fail, and the commands and code that
-depend on it must move first. The README leads with the current commands for this reason.
+The suite fails on any DeprecationWarning, except those the project hides on purpose, listed
+here: the older CLI (`python src/agent.py ...`), hidden in `main()`.
+{%- if cookiecutter.turn_detection == "text-model" %}
+The text end-of-turn plugin, hidden in `text_turn_detector.py`.
+{%- endif %}
+livekit removes a deprecated API some release after it starts warning: when one of these
+warnings disappears or changes (the API went away or moved) or another appears, these tests
+fail, and the commands and code that depend on it must move first. The README leads with the
+current commands for this reason.
 """
 
 import importlib
