@@ -37,7 +37,6 @@ def local_models() -> list[tuple[str, Callable[[], object]]]:
     models.append(("multilingual text end-of-turn model", load_text_turn_model))
 {%- endif %}
 {%- if cookiecutter.stt == "faster-whisper" %}
-    load_env_file()
     settings = Settings.from_env()
     for model in filter(None, (settings.stt_model, settings.fallback_stt_model)):
         models.append((f"Whisper {model}", partial(load_whisper, model)))
@@ -53,6 +52,9 @@ def plugins() -> list[tuple[str, Callable[[], object]]]:
 
 
 def main() -> None:
+{%- if cookiecutter.stt == "faster-whisper" %}
+    load_env_file()  # STT_MODEL may be set there
+{%- endif %}
     missing = []
     for name, load in [*plugins(), *local_models()]:
         try:

@@ -14,10 +14,7 @@ PLUGIN_WARNING = "`livekit.plugins.turn_detector` is deprecated"
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=PLUGIN_WARNING, category=DeprecationWarning)
-    from livekit.plugins.turn_detector.multilingual import (
-        MultilingualModel,
-        _EUORunnerMultilingual,
-    )
+    from livekit.plugins.turn_detector.multilingual import MultilingualModel
 
 __all__ = ["MultilingualModel", "load_model"]
 
@@ -28,4 +25,7 @@ def load_model() -> None:
     The plugin's runner is private, but it is the only code that opens these files the way the
     worker will; `python -m {{ cookiecutter.__package }}.models` uses it to prove an image has them.
     """
+    # Imported above under the filter already, so this import warns no more.
+    from livekit.plugins.turn_detector.multilingual import _EUORunnerMultilingual
+
     _EUORunnerMultilingual().initialize()
