@@ -10,10 +10,12 @@ then the runtime user must find the model files the build downloaded.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -24,7 +26,7 @@ import pytest
 import yaml
 from bake import BakedProject, bake, project_environment
 from combinations import combo_id, complete
-from dockerfile_replay import Replay
+from dockerfile_replay import Replay, ReplayError
 from pytest_cookies.plugin import Cookies
 
 TESTS = Path(__file__).parent
@@ -161,7 +163,9 @@ def test_compose_reaches_a_local_livekit_server(baked: Callable[..., BakedProjec
     assert server["profiles"] == ["local-server"]
     assert "--dev" in server["command"] and "0.0.0.0" in server["command"]
     assert re.fullmatch(r"livekit/livekit-server:v\d+\.\d+\.\d+", server["image"])
-    assert {"7880:7880", "7881:7881", "7882:7882/udp"} <= set(server["ports"])
+    # The dev keys are public: the server's ports are published on the loopback only.
+    loopback = ["127.0.0.1:7880:7880", "127.0.0.1:7881:7881", "127.0.0.1:7882:7882/udp"]
+    assert server["ports"] == loopback
     assert "docker compose --profile local-server up" in readme
     assert "LIVEKIT_URL=ws://livekit:7880" in readme
 
@@ -177,6 +181,73 @@ def test_railway_health_checks_the_workers_health_server(
     settings = next(project.path.glob("src/*/settings.py")).read_text()
     assert f"HEALTH_PORT = {port}" in settings
     assert f"`PORT={port}`" in (TESTS.parent / "docs/deploy/railway.md").read_text()
+
+
+def test_kubernetes_leaves_the_scale_to_the_autoscaler_and_runs_read_only(
+    baked: Callable[..., BakedProject],
+) -> None:
+    project = baked(deploy_target="kubernetes")
+    deployment = yaml.safe_load(project.read("deploy/kubernetes/deployment.yaml"))
+    hpa = yaml.safe_load(project.read("deploy/kubernetes/hpa.yaml"))
+    assert hpa["spec"]["scaleTargetRef"]["name"] == deployment["metadata"]["name"]
+    # A replica count next to the autoscaler resets the scale on every `kubectl apply -k`.
+    assert "replicas" not in deployment["spec"]
+    pod = deployment["spec"]["template"]["spec"]
+    assert pod["automountServiceAccountToken"] is False
+    (container,) = pod["containers"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    # Writable: exactly what the worker writes (see the read-only run below), as emptyDirs.
+    mounts = {m["mountPath"]: m["name"] for m in container["volumeMounts"]}
+    assert list(mounts) == WORKER_WRITES
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    assert all("emptyDir" in volumes[name] for name in mounts.values())
+    # livekit's endpoint says "alive", not "registered": startup and liveness probes only.
+    assert "readinessProbe" not in container
+    for probe in ("startupProbe", "livenessProbe"):
+        assert container[probe]["httpGet"] == {"path": "/", "port": "health"}
+    assert container["ports"] == [{"name": "health", "containerPort": 8081}]
+
+
+def test_ecs_tasks_may_protect_themselves_from_scale_in(
+    baked: Callable[..., BakedProject],
+) -> None:
+    project = baked(deploy_target="aws-ecs")
+    stack = yaml.load(
+        project.read("deploy/aws-ecs/cloudformation.yaml"), Loader=CloudFormationLoader
+    )
+    resources = stack["Resources"]
+    task = resources["TaskDefinition"]["Properties"]
+    assert task["TaskRoleArn"] == {"GetAtt": "TaskRole.Arn"}
+    statements = [
+        statement
+        for policy in resources["TaskRole"]["Properties"]["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+    ]
+    actions = {action for statement in statements for action in statement["Action"]}
+    assert actions == {"ecs:GetTaskProtection", "ecs:UpdateTaskProtection"}
+    server = next(project.path.glob("src/*/server.py")).read_text()
+    assert "task-protection/v1/state" in server and "ECS_AGENT_URI" in server
+    for target in ("docker", "kubernetes"):
+        other = baked(deploy_target=target)
+        assert "task-protection" not in next(other.path.glob("src/*/server.py")).read_text()
+
+
+def test_health_checks_say_what_livekits_endpoint_reports(target_project: BakedProject) -> None:
+    """livekit's GET / is 200 while the worker runs, also while it reconnects (worker.py)."""
+    dockerfile = target_project.read("Dockerfile")
+    assert "503 otherwise" not in dockerfile
+    assert "also while it connects" in dockerfile and "503 once it gave up" in dockerfile
+    assert re.search(r"^HEALTHCHECK .*\n.*http://127\.0\.0\.1:8081/'", dockerfile, re.M)
+
+
+def test_env_files_stay_out_of_git_but_the_example_does_not(cookies: Cookies) -> None:
+    project = bake(cookies, deploy_target="docker")
+    subprocess.run(["git", "init", "-q"], cwd=project.path, check=True)
+    names = [".env", ".env.local", ".env.production", ".env.example"]
+    ignored = subprocess.run(
+        ["git", "check-ignore", *names], cwd=project.path, capture_output=True, text=True
+    ).stdout.split()
+    assert ignored == [".env", ".env.local", ".env.production"]
 
 
 CALLS_FIGURE = re.compile(r"\d+\s*-\s*\d+\s+(?:concurrent\s+)?(?:calls|sessions)", re.I)
@@ -579,6 +650,14 @@ def test_the_dockerfile_builds_in_a_clean_directory_and_the_runtime_finds_its_mo
     assert final.cmd[:4] == ["python", "-m", "livekit.agents", "start"]
     if REPLAY_BAKES[bake_name].get("use_rag"):
         assert (app / "knowledge/.index.sqlite3").stat().st_size > 0, "no knowledge index"
+    # After download-files, the runtime user loaded every model offline (the build would have
+    # failed otherwise), with onnxruntime's telemetry off: no device id in its home.
+    checks = [run for run in replay.runs if f"python -m {package}.models" in run.command]
+    assert len(checks) == 1 and checks[0].user == final.user
+    assert f"HF_HUB_OFFLINE=1 python -m {package}.models" in checks[0].command
+    assert replay.environment(final)["ORT_DISABLE_TELEMETRY"] == "1"
+    home = replay.host(final, replay.home_of(final))
+    assert not (home / ".cache" / "Microsoft").exists(), "onnxruntime telemetry ran in the build"
 
 
 def without(pattern: str, text: str) -> str:
@@ -588,11 +667,10 @@ def without(pattern: str, text: str) -> str:
 
 
 def user_after_download(text: str) -> str:
+    """USER moved after the RUN that downloads the models (and checks them)."""
     text = without(r"^USER 10001\n", text)
-    return text.replace(
-        "RUN python -m livekit.agents download-files\n",
-        "RUN python -m livekit.agents download-files\nUSER 10001\n",
-    )
+    assert "\nEXPOSE" in text
+    return text.replace("\nEXPOSE", "\nUSER 10001\nEXPOSE", 1)
 
 
 # Dockerfiles that each get the cache wrong in a way seen in other starters.
@@ -636,3 +714,120 @@ def test_the_replay_catches_a_model_cache_the_runtime_user_cannot_read(
     dockerfile = mutate((context / "Dockerfile").read_text())
     with pytest.raises(AssertionError, match=message):
         check_runtime_user_finds_the_models(replay_build(context, cached, tmp_path, dockerfile))
+
+
+# A plugin whose import fails (a missing system library, say): the RUN writes it into the image.
+BROKEN_PLUGIN = (
+    "RUN mkdir -p src/livekit/plugins/template_broken"
+    " && echo 'raise ImportError(\"libfoo.so: cannot open shared object file\")'"
+    " > src/livekit/plugins/template_broken/__init__.py\n"
+)
+
+
+@pytest.mark.skipif(shutil.which("uv") is None, reason="uv is not installed")
+def test_an_image_without_its_models_fails_to_build(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A plugin that cannot be imported downloads nothing, and download-files still exits 0."""
+    context, cached = build_context("docker", tmp_path_factory)
+    text = (context / "Dockerfile").read_text()
+    download = "RUN python -m livekit.agents download-files"
+    assert download in text
+    dockerfile = text.replace(download, BROKEN_PLUGIN + download, 1)
+    with pytest.raises(ReplayError, match=r"(?s)models.*livekit\.plugins\.template_broken"):
+        replay_build(context, cached, tmp_path, dockerfile)
+
+
+# What the worker writes at run time, as the image's paths: multiprocessing's forkserver socket
+# and tempfile's probes, under /tmp. Found with strace on a worker and on a benchmark call (a real
+# job process), and proven by the read-only run below. Kubernetes mounts an emptyDir on each.
+WORKER_WRITES = ["/tmp"]
+# Inside new mount and network namespaces: the whole filesystem read-only (as
+# readOnlyRootFilesystem makes the image), a fresh tmpfs on each writable path (an emptyDir),
+# then the command. The network namespace gives the worker its own port 8081.
+READ_ONLY_RUN = """set -e
+mount --make-rprivate /
+mount -o remount,bind,ro /
+for dir in $WRITABLE; do mount -t tmpfs -o size=64m tmpfs "$dir"; done
+exec "$@"
+"""
+
+
+def namespaces() -> list[str] | None:
+    """unshare with a private mount and network namespace, or None where this cannot run."""
+    command = ["unshare", "--mount", "--net"]
+    if os.geteuid() != 0:
+        command.append("--map-root-user")
+    if shutil.which("unshare") is None:
+        return None
+    probe = subprocess.run(
+        [*command, "sh", "-c", "mount -o remount,bind,ro / && ! touch /proc/.x 2>/dev/null"],
+        capture_output=True,
+        check=False,
+    )
+    return command if probe.returncode == 0 else None
+
+
+def run_read_only(replay: Replay, writable: list[str]) -> str:
+    """The image's CMD on a read-only root, until its job processes are ready or fail.
+
+    Returns the worker's output. Runs as the test's user: a read-only mount refuses every
+    user, root included, so this shows what the runtime user could write.
+    """
+    prefix = namespaces()
+    if prefix is None:
+        pytest.skip("no mount namespaces here (unshare)")
+    final = replay.final
+    assert final is not None and final.cmd
+    environment = {
+        **replay.host_environment(final),
+        # The image's /tmp, as Python's tempfile and multiprocessing find it.
+        "TMPDIR": str(replay.host(final, "/tmp")),
+        "WRITABLE": " ".join(str(replay.host(final, path)) for path in writable),
+        "LIVEKIT_URL": "ws://127.0.0.1:7880",  # nothing listens in the new namespace
+        "LIVEKIT_API_KEY": "devkey",
+        "LIVEKIT_API_SECRET": "a-test-secret-of-at-least-32-bytes-long",
+    }
+    python = shutil.which(final.cmd[0], path=environment["PATH"])
+    assert python is not None
+    output = []
+    with subprocess.Popen(
+        [*prefix, "sh", "-c", READ_ONLY_RUN, "sh", python, *final.cmd[1:]],
+        cwd=replay.host(final, final.workdir),
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    ) as process:
+        assert process.stdout is not None
+        try:
+            for line in process.stdout:  # until a job process is ready or failed to start
+                output.append(line)
+                if '"process initialized"' in line or '"error initializing process"' in line:
+                    process.send_signal(signal.SIGTERM)  # it drains (no calls) and stops
+                    break
+            output += process.stdout.readlines()
+            process.wait(timeout=120)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+    return "".join(output)
+
+
+@pytest.mark.skipif(shutil.which("uv") is None, reason="uv is not installed")
+def test_the_worker_runs_on_a_read_only_root_with_only_the_manifests_writable_paths(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    context, cached = build_context("docker", tmp_path_factory)
+    replay = replay_build(context, cached, tmp_path, (context / "Dockerfile").read_text())
+
+    output = run_read_only(replay, WORKER_WRITES)
+    assert '"process initialized"' in output, output[-3000:]
+    assert '"error initializing process"' not in output
+    assert "Read-only file system" not in output
+
+    # Without them, job processes cannot start: the worker would never take a call.
+    output = run_read_only(replay, [])
+    assert '"error initializing process"' in output, output[-3000:]
+    assert '"process initialized"' not in output

@@ -1,16 +1,18 @@
 """Entry point: the worker, its per-process setup and the session for each call.
 
-- `uv run python src/agent.py console`: talk to the agent in this terminal.
-- `uv run python src/agent.py dev`: a worker against LIVEKIT_URL with debug logs.
-- `uv run python src/agent.py start`: the production worker (JSON logs, drains on SIGTERM).
-- `uv run python -m livekit.agents start src/agent.py`: the same through livekit's current CLI.
+- `lk agent console` / `lk agent dev`: talk to the agent, or run a worker with debug logs
+  (the LiveKit CLI drives `python -m livekit.agents` for both).
+- `uv run python -m livekit.agents start src/agent.py`: the production worker (JSON logs,
+  health check on :8081, drains on SIGTERM, exits 1 if it fails).
 - `uv run python -m livekit.agents download-files`: fetch model files before the first run.
+- `uv run python src/agent.py console|dev|start`: livekit's older built-in CLI, deprecated
+  (it warns on every run, see `main`); the fallback where the LiveKit CLI is not installed.
 """
 
 import sys
 import warnings
 
-from livekit.agents import AgentServer, AgentSession, JobContext, JobProcess, cli
+from livekit.agents import AgentSession, JobContext, JobProcess, cli
 
 from {{ cookiecutter.__package }} import providers, settings
 {%- if not cookiecutter.use_multi_agent %}
@@ -24,6 +26,7 @@ from {{ cookiecutter.__package }}.observability import (
     log_turn_metrics,
     log_usage_at_shutdown,
 )
+from {{ cookiecutter.__package }}.server import Server
 {%- if cookiecutter.use_multi_agent %}
 from {{ cookiecutter.__package }}.team import Greeter
 {%- endif %}
@@ -34,7 +37,12 @@ from {{ cookiecutter.__package }}.telephony import prepare_call, start_call
 from {{ cookiecutter.__package }}.userdata import UserData
 {%- endif %}
 
-server = AgentServer(drain_timeout=settings.drain_timeout())
+if __name__ == "__main__" or settings.launched_by_livekit_cli(sys.argv):
+    # Read .env.local and check the settings before the worker is built: it takes the LiveKit
+    # URL and keys, the drain timeout and the retries from the environment.
+    settings.check_before_start(sys.argv)
+
+server = Server(drain_timeout=settings.drain_timeout(), max_retry=settings.connect_retries())
 
 
 def prewarm(proc: JobProcess) -> None:
@@ -88,18 +96,19 @@ async def entrypoint(ctx: JobContext) -> None:
 {%- endif %}
 
 
+LEGACY_CLI_WARNING = "the built-in Python CLI is deprecated"
+
+
 def main() -> None:
-    settings.check_before_start(sys.argv)
-    # `python src/agent.py <command>` is livekit's older CLI; it still works in 1.8 but warns on
-    # every run. `python -m livekit.agents start` is the current form (used by the Dockerfile).
-    warnings.filterwarnings(
-        "ignore", message="the built-in Python CLI is deprecated", category=DeprecationWarning
-    )
+    """`python src/agent.py <command>`: livekit's built-in CLI, the documented fallback.
+
+    livekit {{ cookiecutter._livekit_agents_version }} deprecates it (in favour of `lk agent ...` and `python -m livekit.agents`)
+    and will remove it. The warning is hidden here so every run does not print it, but
+    tests/unit/test_livekit_deprecations.py lists it, so an upgrade that drops it fails there.
+    """
+    warnings.filterwarnings("ignore", message=LEGACY_CLI_WARNING, category=DeprecationWarning)
     cli.run_app(server)
 
 
 if __name__ == "__main__":
     main()
-elif settings.launched_by_livekit_cli(sys.argv):
-    # `python -m livekit.agents start src/agent.py` imports this module instead of running it.
-    settings.check_before_start(sys.argv)

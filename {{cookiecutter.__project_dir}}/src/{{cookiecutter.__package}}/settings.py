@@ -2,8 +2,9 @@
 {%- set models = cookiecutter._models[cookiecutter.__model_access] -%}
 """Settings read from the environment (and `.env.local`), checked before the worker starts.
 
-A missing key stops the process with one message that lists every missing variable, what it
-is for and where to get it, instead of a crash inside the first call.
+A missing key or a malformed value stops the process with one message that lists every such
+variable, what it is for and where to get it, instead of a crash inside the first call or a
+worker that retries a URL it can never reach.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlparse
 
 from dotenv import load_dotenv
 
@@ -85,8 +87,21 @@ AGENT_NAME = "{{ cookiecutter.__agent_name }}"
 # the {{ cookiecutter.deploy_target }} shutdown grace period ({{ cookiecutter._shutdown_grace_seconds[cookiecutter.deploy_target] }} s); raise both together.
 DEFAULT_DRAIN_TIMEOUT_SECONDS = {{ cookiecutter._shutdown_grace_seconds[cookiecutter.deploy_target] - 10 }}
 
+# How often the worker retries LiveKit, at start or after losing the connection, before it
+# stops with exit code 1: livekit's default, 16 retries over about two minutes.
+DEFAULT_CONNECT_RETRIES = 16
+
+{%- if cookiecutter.deploy_target == "aws-ecs" %}
+# How long ECS task scale-in protection lasts once a call starts (see server.py): a redeploy
+# waits at most this long for a busy task, and a task still busy after it loses protection.
+DEFAULT_TASK_PROTECTION_MINUTES = 60
+MAX_TASK_PROTECTION_MINUTES = 2880  # ECS's limit (48 hours)
+{%- endif %}
+
 # Commands that register a worker; `console` runs in-process. Others need no settings.
 SERVER_COMMANDS = frozenset({"dev", "start", "connect"})
+# The URL forms livekit's worker accepts (it turns http(s) into ws(s) itself).
+LIVEKIT_URL_SCHEMES = ("ws", "wss", "http", "https")
 {%- if cookiecutter.deploy_target == "railway" %}
 
 # The worker's health server port under `start` (livekit's production default). Railway sends
@@ -165,13 +180,36 @@ class TelephonySettings:
 
 {% endif -%}
 def drain_timeout(environ: Mapping[str, str] = os.environ) -> int:
-    value = environ.get("DRAIN_TIMEOUT_SECONDS", "").strip()
+    return whole_number("DRAIN_TIMEOUT_SECONDS", DEFAULT_DRAIN_TIMEOUT_SECONDS, environ)
+
+
+def connect_retries(environ: Mapping[str, str] = os.environ) -> int:
+    return whole_number("LIVEKIT_CONNECT_RETRIES", DEFAULT_CONNECT_RETRIES, environ)
+
+
+{%- if cookiecutter.deploy_target == "aws-ecs" %}
+
+
+def task_protection_minutes(environ: Mapping[str, str] = os.environ) -> int:
+    minutes = whole_number("TASK_PROTECTION_MINUTES", DEFAULT_TASK_PROTECTION_MINUTES, environ)
+    if not 1 <= minutes <= MAX_TASK_PROTECTION_MINUTES:
+        print(
+            f"TASK_PROTECTION_MINUTES={minutes} is outside the 1-{MAX_TASK_PROTECTION_MINUTES} "
+            f"minutes ECS allows; unset it for the default ({DEFAULT_TASK_PROTECTION_MINUTES}).",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
+    return minutes
+{%- endif %}
+
+
+def whole_number(name: str, default: int, environ: Mapping[str, str]) -> int:
+    value = environ.get(name, "").strip()
     if not value:
-        return DEFAULT_DRAIN_TIMEOUT_SECONDS
+        return default
     if not value.isdigit():
         print(
-            f"DRAIN_TIMEOUT_SECONDS={value!r} is not a whole number of seconds; "
-            f"unset it for the default ({DEFAULT_DRAIN_TIMEOUT_SECONDS}).",
+            f"{name}={value!r} is not a whole number; unset it for the default ({default}).",
             file=sys.stderr,
         )
         raise SystemExit(2)
@@ -180,7 +218,15 @@ def drain_timeout(environ: Mapping[str, str] = os.environ) -> int:
 
 def load_env_file(path: Path = ENV_FILE) -> None:
     """Read `.env.local` if present; real environment variables win."""
-    load_dotenv(path, override=False)
+    try:
+        load_dotenv(path, override=False, encoding="utf-8")
+    except UnicodeDecodeError as error:
+        print(
+            f"{path} is not UTF-8 text: byte 0x{error.object[error.start]:02x} at offset "
+            f"{error.start}. Save it as UTF-8 (a copy of .env.example is), then run again.",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
 
 
 def requirements_for(command: str) -> tuple[Requirement, ...]:
@@ -209,18 +255,44 @@ def missing_for(command: str, environ: Mapping[str, str] = os.environ) -> list[R
     return [r for r in requirements_for(command) if not environ.get(r.name, "").strip()]
 
 
-def describe_missing(command: str, missing: list[Requirement]) -> str:
-    width = max(len(r.name) for r in missing)
-    lines = [f"Cannot run `{command}`: these settings are missing or empty:"]
-    lines += [f"  {r.name:<{width}}  {r.purpose} (from {r.source})" for r in missing]
+def malformed_for(command: str, environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """Set values the command cannot use: variable -> what is wrong with it."""
+    url = environ.get("LIVEKIT_URL", "").strip()
+    if command not in SERVER_COMMANDS or not url or is_livekit_url(url):
+        return {}
+    schemes = ", ".join(f"{scheme}://" for scheme in LIVEKIT_URL_SCHEMES)
+    return {
+        "LIVEKIT_URL": f"{url!r} is not a server URL: it needs {schemes} and a host, "
+        "as in wss://<project>.livekit.cloud or ws://localhost:7880"
+    }
+
+
+def is_livekit_url(url: str) -> bool:
+    parsed = urlparse(url)
+    return parsed.scheme in LIVEKIT_URL_SCHEMES and bool(parsed.hostname)
+
+
+def describe_problems(
+    command: str, missing: list[Requirement], malformed: Mapping[str, str]
+) -> str:
+    lines = [f"Cannot run `{command}`:"]
+    if missing:
+        width = max(len(r.name) for r in missing)
+        lines.append("these settings are missing or empty:")
+        lines += [f"  {r.name:<{width}}  {r.purpose} (from {r.source})" for r in missing]
+    if malformed:
+        width = max(map(len, malformed))
+        lines.append("these settings are malformed:")
+        lines += [f"  {name:<{width}}  {problem}" for name, problem in malformed.items()]
     lines.append(f"Set them in the environment or in {ENV_FILE.name} (copy .env.example).")
     return "\n".join(lines)
 
 
-def exit_if_missing(command: str, environ: Mapping[str, str] = os.environ) -> None:
-    """Stop with exit code 2 and a readable message when `command` lacks settings."""
-    if missing := missing_for(command, environ):
-        print(describe_missing(command, missing), file=sys.stderr)
+def exit_if_unusable(command: str, environ: Mapping[str, str] = os.environ) -> None:
+    """Stop with exit code 2 and one readable message when `command` lacks usable settings."""
+    missing, malformed = missing_for(command, environ), malformed_for(command, environ)
+    if missing or malformed:
+        print(describe_problems(command, missing, malformed), file=sys.stderr)
         raise SystemExit(2)
 
 
@@ -266,10 +338,14 @@ def exit_if_health_check_misses(command: str, environ: Mapping[str, str] = os.en
 
 
 def check_before_start(argv: list[str]) -> None:
-    """Load `.env.local`, then stop before the CLI starts if the command cannot run."""
+    """Load `.env.local`, then stop before the CLI starts if the command cannot run.
+
+    Runs before agent.py builds the worker, which reads the LiveKit settings, the drain timeout
+    and the connection retries from the environment this fills in.
+    """
     load_env_file()
     command = command_from_argv(argv)
-    exit_if_missing(command)
+    exit_if_unusable(command)
 {%- if cookiecutter.use_sip %}
     if command:
         try:

@@ -9,12 +9,23 @@ run `uv run python -m livekit.agents download-files` once (the Dockerfile does i
 
 import warnings
 
+# The start of the plugin's warning (tests/unit/test_livekit_deprecations.py has all of it).
+PLUGIN_WARNING = "`livekit.plugins.turn_detector` is deprecated"
+
 with warnings.catch_warnings():
-    warnings.filterwarnings(
-        "ignore",
-        message="`livekit.plugins.turn_detector` is deprecated",
-        category=DeprecationWarning,
-    )
+    warnings.filterwarnings("ignore", message=PLUGIN_WARNING, category=DeprecationWarning)
     from livekit.plugins.turn_detector.multilingual import MultilingualModel
 
-__all__ = ["MultilingualModel"]
+__all__ = ["MultilingualModel", "load_model"]
+
+
+def load_model() -> None:
+    """Load the model from the local cache as the worker's inference process does at start.
+
+    The plugin's runner is private, but it is the only code that opens these files the way the
+    worker will; `python -m {{ cookiecutter.__package }}.models` uses it to prove an image has them.
+    """
+    # Imported above under the filter already, so this import warns no more.
+    from livekit.plugins.turn_detector.multilingual import _EUORunnerMultilingual
+
+    _EUORunnerMultilingual().initialize()

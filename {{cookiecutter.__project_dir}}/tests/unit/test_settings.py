@@ -1,19 +1,26 @@
+import inspect
 import sys
+from pathlib import Path
 
 import pytest
+from livekit.agents import AgentServer
 
 from {{ cookiecutter.__package }} import settings
 
 
 def complete_environment(command: str) -> dict[str, str]:
-    return {requirement.name: "set" for requirement in settings.requirements_for(command)}
+    environ = {requirement.name: "set" for requirement in settings.requirements_for(command)}
+    if "LIVEKIT_URL" in environ:
+        environ["LIVEKIT_URL"] = "wss://example.livekit.cloud"
+    return environ
 
 
 @pytest.mark.parametrize("command", ["console", "dev", "start", "connect"])
 def test_a_complete_environment_passes(command: str) -> None:
     environ = complete_environment(command)
     assert settings.missing_for(command, environ) == []
-    settings.exit_if_missing(command, environ)
+    assert settings.malformed_for(command, environ) == {}
+    settings.exit_if_unusable(command, environ)
 
 
 def test_start_needs_the_livekit_server_and_every_provider_key() -> None:
@@ -61,7 +68,7 @@ def test_missing_and_empty_keys_stop_with_one_message_listing_each(
     environ["LIVEKIT_API_SECRET"] = "   "
 
     with pytest.raises(SystemExit) as stopped:
-        settings.exit_if_missing("start", environ)
+        settings.exit_if_unusable("start", environ)
 
     assert stopped.value.code == 2
     message = capsys.readouterr().err
@@ -71,6 +78,53 @@ def test_missing_and_empty_keys_stop_with_one_message_listing_each(
         assert "(from " in line
     assert "LIVEKIT_API_KEY " not in message
     assert ".env.example" in message
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "wss://example.livekit.cloud",
+        "ws://localhost:7880",
+        "https://example.livekit.cloud",
+        "http://livekit:7880/",
+    ],
+)
+def test_livekit_urls_the_worker_accepts(url: str) -> None:
+    assert settings.malformed_for("start", {"LIVEKIT_URL": url}) == {}
+
+
+@pytest.mark.parametrize(
+    "url", ["not-a-url", "example.livekit.cloud", "localhost:7880", "wss://", "ftp://host"]
+)
+def test_a_malformed_livekit_url_stops_the_worker_with_the_forms_it_takes(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    environ = {**complete_environment("start"), "LIVEKIT_URL": url}
+    assert settings.malformed_for("console", environ) == {}  # console never connects
+
+    with pytest.raises(SystemExit) as stopped:
+        settings.exit_if_unusable("start", environ)
+
+    assert stopped.value.code == 2
+    message = capsys.readouterr().err
+    assert "these settings are malformed" in message
+    assert "missing" not in message
+    line = next(line for line in message.splitlines() if line.strip().startswith("LIVEKIT_URL"))
+    assert repr(url) in line and "wss://" in line
+
+
+def test_an_env_file_that_is_not_utf8_stops_with_one_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env_file = tmp_path / ".env.local"
+    env_file.write_bytes(b"LIVEKIT_URL=wss://example.livekit.cloud\nLIVEKIT_API_KEY=caf\xe9\n")
+
+    with pytest.raises(SystemExit) as stopped:
+        settings.load_env_file(env_file)
+
+    assert stopped.value.code == 2
+    message = capsys.readouterr().err
+    assert str(env_file) in message and "0xe9" in message and "UTF-8" in message
 
 
 def test_model_settings_come_from_the_environment_with_defaults() -> None:
@@ -124,6 +178,14 @@ def test_a_bad_drain_timeout_names_the_variable(capsys: pytest.CaptureFixture[st
     with pytest.raises(SystemExit):
         settings.drain_timeout({"DRAIN_TIMEOUT_SECONDS": "ten minutes"})
     assert "DRAIN_TIMEOUT_SECONDS='ten minutes'" in capsys.readouterr().err
+
+
+def test_connection_retries_default_to_livekits() -> None:
+    livekit_default = inspect.signature(AgentServer).parameters["max_retry"].default
+    assert settings.connect_retries({}) == settings.DEFAULT_CONNECT_RETRIES == livekit_default
+    assert settings.connect_retries({"LIVEKIT_CONNECT_RETRIES": "0"}) == 0
+    with pytest.raises(SystemExit):
+        settings.connect_retries({"LIVEKIT_CONNECT_RETRIES": "-1"})
 
 {%- if cookiecutter.deploy_target == "railway" %}
 
