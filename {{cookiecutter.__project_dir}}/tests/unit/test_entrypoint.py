@@ -1,25 +1,24 @@
-"""The real entry point, run as users and orchestrators run it, in subprocesses.
+"""The real entry point, run as users and orchestrators run it, each command in a process of
+its own (tests/entry_point.py).
 
 With nothing (or something malformed) configured it stops with exit code 2 and one clear
 message before livekit's CLI starts; a worker that fails once started (LiveKit unreachable, its
 health port taken) exits 1 with one line, where livekit's CLI alone would exit 0.
 """
 
-import contextlib
 import importlib.util
 import json
 import os
-import signal
 import socket
 import subprocess
-import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from {{ cookiecutter.__package }} import settings
+
+from tests.entry_point import run_python
 
 PROJECT = Path(__file__).parents[2]
 LIVEKIT_KEYS = ("LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET")
@@ -35,8 +34,6 @@ def run(
     """Run from `cwd` (a copy of the project) with none of the agent's keys in the environment.
 
     `env_file` becomes that copy's .env.local, the only place the settings then come from.
-    Whatever the command leaves running when it exits is killed, as when a container stops:
-    livekit does not close an inference process it started before a failure at start-up.
     """
     (cwd / "src").symlink_to(PROJECT / "src")
     if env_file is not None:
@@ -44,19 +41,7 @@ def run(
     blank = {r.name for r in settings.LIVEKIT_SERVER + settings.PROVIDER_KEYS}
     blank |= {"DRAIN_TIMEOUT_SECONDS", "LIVEKIT_CONNECT_RETRIES"}
     environ = {key: value for key, value in os.environ.items() if key not in blank}
-    command = [sys.executable, *args]
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        process = subprocess.Popen(
-            command, cwd=cwd, env=environ, stdout=out, stderr=err, start_new_session=True
-        )
-        try:
-            returncode = process.wait(timeout=timeout)
-        finally:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-        out.seek(0)
-        err.seek(0)
-        return subprocess.CompletedProcess(command, returncode, out.read(), err.read())
+    return run_python(*args, cwd=cwd, environ=environ, timeout=timeout)
 
 
 def complete_settings(**overrides: str) -> dict[str, str]:
@@ -167,12 +152,7 @@ def test_the_agents_processes_do_not_send_onnxruntime_telemetry(tmp_path: Path) 
         f"onnxruntime.InferenceSession({str(model)!r}, providers=['CPUExecutionProvider'])\n"
     )
     environ = {k: v for k, v in os.environ.items() if k != "ORT_DISABLE_TELEMETRY"}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**environ, "HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / ".cache")},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    home = {"HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / ".cache")}
+    result = run_python("-c", code, cwd=PROJECT, environ=environ | home, timeout=60)
     assert result.returncode == 0, result.stderr
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == []
