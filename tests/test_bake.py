@@ -14,6 +14,7 @@ import pytest
 from bake import BENCH_RUNS, DEFAULTS, BakedProject, ProjectSuites, leftover_jinja, uv_available
 from combinations import PATTERNS, combo_id, complete, default_suite
 from expectations import owned_paths
+from static_checks import reserved_names, static_problems
 
 DEFAULT_SUITE = default_suite()
 
@@ -93,6 +94,46 @@ def test_project_types_and_suite_pass_offline(
 ) -> None:
     row = request.node.callspec.id
     run = project_suites.run(project, row, with_bench=row in BENCH_ROWS)
+    assert not run.failed, f"{run.failed} failed (shape first baked as {run.first}):\n{run.output}"
+    # No installed module or distribution may be a name a slug could take (the hook's list).
+    unlisted = {name for name in run.installed if name.isidentifier()} - reserved_names()
+    assert unlisted == set(), "add these to DEPENDENCY_NAMES in hooks/pre_gen_project.py"
+
+
+# Answers users or the property test (tests/test_answers.py) found breaking a project. Each
+# bakes clean and passes its own suite; one whose code equals a default row's shares its run.
+ANSWER_CASES = {
+    # A 40-character package (the longest allowed) in every file any answer can add.
+    "long-slug-everywhere": {
+        "project_slug": "acme-customer-support-voice-agent-eu-1x",
+        "model_access": "plugins",
+        "stt": "faster-whisper",
+        "turn_detection": "text-model",
+        "use_rag": True,
+        "use_multi_agent": True,
+        "use_sip": True,
+        "deploy_target": "kubernetes",
+    },
+    # Free text that broke TOML, Markdown or imports; values the hook now derives.
+    "tricky-text-derived-values": {
+        "project_name": "😀",  # slug voice-agent: a package sorting after `tests`
+        "description": '# Returns & "refunds"\n1. back\\slash 🎙',
+        "author_name": "Zoë O'Brien 🎙",
+        "author_email": "",
+        "llm": "ollama",  # LiveKit Inference cannot serve it: plugins for every model
+        "use_sip": True,  # no agent name: the slug
+    },
+}
+
+
+@pytest.mark.skipif(not uv_available(), reason="uv is not installed")
+@pytest.mark.parametrize("answers", ANSWER_CASES.values(), ids=ANSWER_CASES.keys())
+def test_answer_cases_bake_clean_projects_that_pass_their_suites(
+    answers: dict[str, object], baked: Callable[..., BakedProject], project_suites: ProjectSuites
+) -> None:
+    project = baked(**answers)
+    assert static_problems(project) == []
+    run = project_suites.run(project, combo_id(answers))
     assert not run.failed, f"{run.failed} failed (shape first baked as {run.first}):\n{run.output}"
 
 
