@@ -23,7 +23,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 
-from bake import DEFAULTS, TEMPLATE
+from bake import BENCH_RUNS, DEFAULTS, TEMPLATE
 
 CHOICES: dict[str, list[object]] = {
     key: value
@@ -214,6 +214,10 @@ def fill(seed: dict[str, object], keys: list[str], uncovered: set[Pair]) -> dict
     return row
 
 
+def pattern_values(answers: dict[str, object]) -> dict[str, object]:
+    return {key: {**DEFAULTS, **answers}[key] for key in PATTERNS}
+
+
 def code_rows() -> list[dict[str, object]]:
     """The rows whose project suites run: the defaults, every pattern combination, and rows
     until every valid pair of code-shaping answers is covered."""
@@ -221,8 +225,12 @@ def code_rows() -> list[dict[str, object]]:
     rows: list[dict[str, object]] = [{}]
     uncovered -= pairs_in({}, DIMENSIONS)
     free = [key for key in CODE_DIMENSIONS if key not in PATTERNS]
+    # The benchmark's real runs need the default providers (tests/bake.py, BENCH_RUNS): those
+    # pattern combinations keep them; the others take the answers that close the most pairs.
+    benchmarked = {json.dumps(pattern_values(run), sort_keys=True): run for run in BENCH_RUNS}
     for flags in pattern_flags():
-        row = fill(flags, free, uncovered)
+        run = benchmarked.get(json.dumps(pattern_values(flags), sort_keys=True))
+        row = {**DEFAULTS, **complete(run)} if run is not None else fill(flags, free, uncovered)
         uncovered -= pairs_in(row, DIMENSIONS)
         rows.append(complete({k: v for k, v in row.items() if v != DEFAULTS[k]}))
     return unique(rows + pairwise(CODE_DIMENSIONS, covered=rows))

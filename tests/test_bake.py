@@ -11,8 +11,8 @@ import re
 from collections.abc import Callable
 
 import pytest
-from bake import BENCH_RUNS, DEFAULTS, BakedProject, ProjectSuites, leftover_jinja, uv_available
-from combinations import PATTERNS, combo_id, complete, default_suite
+from bake import BENCH_RUNS, BakedProject, ProjectSuites, leftover_jinja, uv_available
+from combinations import combo_id, complete, default_suite
 from expectations import owned_paths
 from static_checks import reserved_names, static_problems
 
@@ -76,16 +76,8 @@ def test_ruff_check_and_format_pass(project: BakedProject) -> None:
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
 
 
-def pattern_flags_of(answers: dict[str, object]) -> dict[str, object]:
-    return {key: {**DEFAULTS, **answers}[key] for key in PATTERNS}
-
-
-# The benchmark's real run, where its generated code differs (tests/bake.py, BENCH_RUNS): the
-# first row of the suite with each of those pattern combinations runs it.
-BENCH_ROWS = {
-    combo_id(next(row for row in DEFAULT_SUITE if pattern_flags_of(row) == pattern_flags_of(run)))
-    for run in BENCH_RUNS
-}
+# The benchmark's real run, where its generated code differs (tests/bake.py, BENCH_RUNS).
+BENCH_ROWS = {combo_id(complete(run)) for run in BENCH_RUNS}
 
 
 @pytest.mark.skipif(not uv_available(), reason="uv is not installed")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from bake import DEFAULTS
+from bake import BENCH_RUNS, DEFAULTS
 from combinations import (
     CODE_DIMENSIONS,
     DIMENSIONS,
@@ -70,6 +70,11 @@ def test_pairwise_covers_every_valid_pair_of_answers() -> None:
     rows = pairwise()
     assert uncovered_pairs(rows) == []
     assert all(is_valid({**DEFAULTS, **row}) for row in rows)
+
+
+def test_the_benchmark_runs_in_code_rows_with_the_default_providers() -> None:
+    rows = code_rows()
+    assert all(complete(run) in rows for run in BENCH_RUNS)
 
 
 def test_default_suite_runs_every_pattern_combination() -> None:
