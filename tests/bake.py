@@ -46,7 +46,7 @@ DEFAULTS: dict[str, object] = {
 BENCH_RUNS = (
     {},
     {"use_tool_calling": False},
-    {"use_rag": True, "use_multi_agent": True, "use_sip": True, "agent_name": "phone-agent"},
+    {"use_rag": True, "use_multi_agent": True, "use_sip": True, "agent_name": "support-agent"},
 )
 
 

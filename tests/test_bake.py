@@ -11,8 +11,15 @@ import re
 from collections.abc import Callable
 
 import pytest
-from bake import BENCH_RUNS, BakedProject, ProjectSuites, leftover_jinja, uv_available
-from combinations import combo_id, complete, default_suite
+from bake import (
+    BENCH_RUNS,
+    BakedProject,
+    ProjectSuites,
+    code_shape,
+    leftover_jinja,
+    uv_available,
+)
+from combinations import CODE_TOKENS, DIMENSIONS, combo_id, complete, default_suite, token
 from expectations import owned_paths
 from static_checks import reserved_names, static_problems
 
@@ -129,6 +136,19 @@ def test_answer_cases_bake_clean_projects_that_pass_their_suites(
     assert static_problems(project) == []
     run = project_suites.run(project, combo_id(answers))
     assert not run.failed, f"{run.failed} failed (shape first baked as {run.first}):\n{run.output}"
+
+
+def test_values_that_share_a_code_token_bake_the_same_code(
+    baked: Callable[..., BakedProject],
+) -> None:
+    """The suite runs a project's tests once per token (tests/combinations.py, CODE_TOKENS):
+    values sharing one must give identical src/ and tests/, values that do not must differ."""
+    for key in CODE_TOKENS:
+        shapes: dict[object, set[str]] = {}
+        for value in DIMENSIONS[key]:
+            shapes.setdefault(token(key, value), set()).add(code_shape(baked(**{key: value})))
+        assert all(len(found) == 1 for found in shapes.values()), (key, shapes)
+        assert len(set.union(*shapes.values())) == len(shapes), (key, shapes)
 
 
 def test_defaults_need_no_adjustment() -> None:

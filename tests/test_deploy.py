@@ -51,8 +51,8 @@ def env_example_names(project: BakedProject) -> list[str]:
 
 
 def drain_default(project: BakedProject) -> int:
-    settings = next(project.path.glob("src/*/settings.py")).read_text()
-    return int(re.search(r"DEFAULT_DRAIN_TIMEOUT_SECONDS = (\d+)", settings).group(1))
+    """The drain timeout the image sets for its target (the code's default is livekit's)."""
+    return int(re.search(r"DRAIN_TIMEOUT_SECONDS=(\d+)", project.read("Dockerfile")).group(1))
 
 
 def platform_grace(project: BakedProject) -> int | None:

@@ -83,9 +83,10 @@ PROVIDER_KEYS = (
 AGENT_NAME = "{{ cookiecutter.__agent_name }}"
 
 {% endif -%}
-# Seconds a worker that got SIGTERM keeps serving active calls before it exits. It stays under
-# the {{ cookiecutter.deploy_target }} shutdown grace period ({{ cookiecutter._shutdown_grace_seconds[cookiecutter.deploy_target] }} s); raise both together.
-DEFAULT_DRAIN_TIMEOUT_SECONDS = {{ cookiecutter._shutdown_grace_seconds[cookiecutter.deploy_target] - 10 }}
+# Seconds a worker that got SIGTERM keeps serving active calls before it exits: livekit's own
+# default. The image sets DRAIN_TIMEOUT_SECONDS just under its platform's shutdown grace period
+# (Dockerfile); raise both together.
+DEFAULT_DRAIN_TIMEOUT_SECONDS = 3600
 
 # How often the worker retries LiveKit, at start or after losing the connection, before it
 # stops with exit code 1: livekit's default, 16 retries over about two minutes.
