@@ -726,10 +726,12 @@ BROKEN_PLUGIN = (
 
 @pytest.mark.skipif(shutil.which("uv") is None, reason="uv is not installed")
 def test_an_image_without_its_models_fails_to_build(
-    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    baked: Callable[..., BakedProject],
 ) -> None:
     """A plugin that cannot be imported downloads nothing, and download-files still exits 0."""
-    context, cached = build_context("docker", tmp_path_factory)
+    context, cached = build_context("docker", tmp_path_factory, baked)
     text = (context / "Dockerfile").read_text()
     download = "RUN python -m livekit.agents download-files"
     assert download in text
@@ -817,9 +819,11 @@ def run_read_only(replay: Replay, writable: list[str]) -> str:
 
 @pytest.mark.skipif(shutil.which("uv") is None, reason="uv is not installed")
 def test_the_worker_runs_on_a_read_only_root_with_only_the_manifests_writable_paths(
-    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    baked: Callable[..., BakedProject],
 ) -> None:
-    context, cached = build_context("docker", tmp_path_factory)
+    context, cached = build_context("docker", tmp_path_factory, baked)
     replay = replay_build(context, cached, tmp_path, (context / "Dockerfile").read_text())
 
     output = run_read_only(replay, WORKER_WRITES)

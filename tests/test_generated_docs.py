@@ -153,6 +153,6 @@ def test_readme_deploys_to_the_chosen_target_only(project: BakedProject) -> None
     grace = json.loads((Path(__file__).parents[1] / "cookiecutter.json").read_text())[
         "_shutdown_grace_seconds"
     ][target]
-    assert f"default {grace - 10} s" in deploy
+    assert f"the image sets {grace - 10} s" in deploy
     others = [name for key, name in DEPLOY_HEADINGS.items() if key != target]
     assert [name for name in others if f"Deploy to {name}" in readme] == []
