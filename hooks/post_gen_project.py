@@ -75,6 +75,38 @@ SIP_FILES = (
     "tests/unit/test_telephony.py",
 )
 USERDATA_FILES = (f"{PACKAGE}/userdata.py",)
+# The realtime model's stand-in and its tests: realtime and half-cascade only.
+REALTIME_FILES = ("tests/scripted_realtime.py", "tests/unit/test_realtime.py")
+# What only the pipeline has: its VAD (and the clip its test listens to), and the benchmark,
+# which measures the pipeline's stages.
+PIPELINE_FILES = (
+    *files_in(
+        f"{PACKAGE}/bench",
+        "__init__.py",
+        "__main__.py",
+        "configs.py",
+        "modes.py",
+        "profile.json",
+        "profile.py",
+        "report.py",
+        "run.py",
+        "simulated.py",
+        "speech.py",
+        "timeline.py",
+        "worker.py",
+    ),
+    *files_in(
+        f"{PACKAGE}/bench/speech",
+        "conversation.json",
+        "turn1.wav",
+        "turn2.wav",
+        "turn3.wav",
+        "turn4.wav",
+    ),
+    "tests/unit/test_bench.py",
+    "tests/unit/test_vad.py",
+    "tests/fixtures/speech_16k.wav",
+)
 DEPLOY_FILES = {
     # `lk agent create` writes livekit.toml on the first deploy: an empty one would make it
     # fail with "project does not match agent subdomain []".
@@ -131,13 +163,13 @@ def report_kept_files(*directories):
 
 
 def remove_local_whisper_files():
-    if ANSWERS["stt"] != "faster-whisper":
+    if ANSWERS["__stt"] != "faster-whisper":
         remove(*LOCAL_WHISPER_FILES)
 
 
 def remove_model_download_plugin():
     # Registers model downloads with `python -m livekit.agents download-files`.
-    if ANSWERS["stt"] != "faster-whisper":
+    if ANSWERS["__stt"] != "faster-whisper":
         remove(*MODEL_DOWNLOAD_PLUGIN_FILES)
 
 
@@ -179,6 +211,17 @@ def remove_userdata_module():
     # Shared session state exists only for the patterns that keep some.
     if not (ANSWERS["use_tool_calling"] or ANSWERS["use_multi_agent"] or ANSWERS["use_sip"]):
         remove(*USERDATA_FILES)
+
+
+def remove_realtime_files():
+    if ANSWERS["architecture"] == "pipeline":
+        remove(*REALTIME_FILES)
+
+
+def remove_pipeline_files():
+    if ANSWERS["architecture"] != "pipeline":
+        remove(*PIPELINE_FILES)
+        report_kept_files(f"{PACKAGE}/bench")
 
 
 def remove_other_deploy_targets():
@@ -256,19 +299,40 @@ def run_setup():
             return
 
 
+SLOTS = (("stt", "__stt"), ("llm", "__llm"), ("tts", "__tts"), ("realtime", "__realtime_model"))
+# The answers each architecture leaves unused, and what stands in for them.
+NOT_USED = {
+    "__stt": "stt",
+    "__llm": "llm",
+    "__tts": "tts",
+    "__realtime_model": "realtime_model",
+}
+
+
 def derived_notes():
-    """One line per answer the template had to change for the project to work."""
+    """One line per answer the template had to change or could not use."""
     notes = []
-    if ANSWERS["__model_access"] != ANSWERS["model_access"]:
-        served = ANSWERS["_models"]["inference"]
-        unserved = [
-            f"{slot}={ANSWERS[slot]}" for slot in served if ANSWERS[slot] not in served[slot]
-        ]
+    unused = [answer for key, answer in NOT_USED.items() if ANSWERS[key] == "none"]
+    if ANSWERS["architecture"] != "pipeline":
+        unused.append("turn_detection")
+    if unused:
         notes.append(
-            f"model_access=plugins: LiveKit Inference does not serve {', '.join(unserved)}, so "
-            "every model uses its provider's plugin and key."
+            f"architecture={ANSWERS['architecture']} does not use "
+            f"{', '.join(f'{answer}={ANSWERS[answer]}' for answer in unused)}."
         )
-    if ANSWERS["__turn_detection"] != ANSWERS["turn_detection"]:
+    if ANSWERS["model_access"] == "inference":
+        through_plugins = [
+            f"{slot}={ANSWERS[key]}"
+            for slot, key in SLOTS
+            if ANSWERS[f"__{slot}_access"] == "plugins"
+        ]
+        if through_plugins:
+            notes.append(
+                f"LiveKit Inference does not serve {', '.join(through_plugins)}: "
+                f"{'it uses its' if len(through_plugins) == 1 else 'they use their'} "
+                "provider's plugin and key."
+            )
+    if ANSWERS["__turn_detection"] not in (ANSWERS["turn_detection"], "realtime"):
         notes.append(
             f"turn_detection={ANSWERS['__turn_detection']}: stt={ANSWERS['stt']} has no "
             "endpointing of its own."
@@ -305,6 +369,8 @@ def main():
     remove_single_agent_files()
     remove_sip_files()
     remove_userdata_module()
+    remove_realtime_files()
+    remove_pipeline_files()
     remove_other_deploy_targets()
     remove_license_file()
     run_setup()

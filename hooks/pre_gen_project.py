@@ -93,11 +93,37 @@ PROJECT_NAMES = {
 }
 
 
+SLOTS = (("stt", "__stt"), ("llm", "__llm"), ("tts", "__tts"), ("realtime", "__realtime_model"))
+
+
+def used_models(answers):
+    """The model answers the architecture uses; the others become "none" (not used)."""
+    architecture = answers["architecture"]
+    return {
+        "__stt": answers["stt"] if architecture == "pipeline" else "none",
+        "__llm": answers["llm"] if architecture == "pipeline" else "none",
+        "__tts": "none" if architecture == "realtime" else answers["tts"],
+        "__realtime_model": "none" if architecture == "pipeline" else answers["realtime_model"],
+    }
+
+
+def access_for(answers, slot, choice):
+    """LiveKit Inference when it serves the model and the answers prefer it, or when the
+    template has no plugin for the model (refused under model_access=plugins); else the plugin."""
+    if choice == "none":
+        return "none"
+    models = answers["_models"]
+    if choice not in models["plugins"][slot]:
+        return "inference"
+    if answers["model_access"] == "inference" and choice in models["inference"][slot]:
+        return "inference"
+    return "plugins"
+
+
 def derived(answers):
     """The values cookiecutter.json derives from the answers (its `__` variables)."""
-    served = answers["_models"]["inference"]
     slug = answers["project_slug"]
-    return {
+    values = {
         # The directory: the slug when `slugify` keeps it as it is, else a placeholder that
         # cookiecutter removes again when this hook refuses the slug.
         "__project_dir": slug if LOOSE_SLUG_RE.fullmatch(slug) else "invalid-project-slug",
@@ -107,13 +133,84 @@ def derived(answers):
         "__author_name": " ".join(answers["author_name"].split()),
         "__author_email": answers["author_email"].strip(),
         "__agent_name": answers["agent_name"].strip() or (slug if answers["use_sip"] else ""),
-        "__model_access": "plugins"
-        if any(answers[slot] not in served[slot] for slot in ("stt", "llm", "tts"))
-        else answers["model_access"],
-        "__turn_detection": "audio-model"
-        if answers["turn_detection"] == "stt" and answers["stt"] not in answers["_stt_endpointing"]
-        else answers["turn_detection"],
+        **used_models(answers),
     }
+    for slot, key in SLOTS:
+        values[f"__{slot}_access"] = access_for(answers, slot, values[key])
+    used = {values[f"__{slot}_access"] for slot, _ in SLOTS} - {"none"}
+    values["__model_access"] = used.pop() if len(used) == 1 else "mixed"
+    if answers["architecture"] != "pipeline":
+        values["__turn_detection"] = "realtime"  # the realtime model's own
+    elif answers["turn_detection"] == "stt" and answers["stt"] not in answers["_stt_endpointing"]:
+        values["__turn_detection"] = "audio-model"
+    else:
+        values["__turn_detection"] = answers["turn_detection"]
+    keys = []
+    for slot, key in SLOTS:
+        name = answers["_provider_keys"].get(values[key], "")
+        if values[f"__{slot}_access"] == "plugins" and name and name not in keys:
+            keys.append(name)
+    values["__provider_keys"] = " ".join(keys)
+    return values
+
+
+def reachable(answers, slot):
+    """The choices of `slot` the answers' model access can reach, plugins first."""
+    models = answers["_models"]
+    if answers["model_access"] == "plugins":
+        return list(models["plugins"][slot])
+    return list({**models["plugins"][slot], **models["inference"][slot]})
+
+
+def named(slot, choices):
+    return ", ".join(f"{slot}={choice}" for choice in choices)
+
+
+def check_models(answers):
+    """A model only LiveKit Inference serves under model_access=plugins; a provider that does
+    not speak the language; a realtime model that cannot answer in text for a half-cascade."""
+    problems = []
+    language = answers["language"]
+    speaks = answers["_speaks"]
+    for slot, key in SLOTS[:3]:
+        choice = answers[key]
+        if choice == "none":
+            continue
+        if (
+            answers["model_access"] == "plugins"
+            and choice not in answers["_models"]["plugins"][slot]
+        ):
+            problems.append(
+                f"{slot}={choice} is served only through LiveKit Inference: answer "
+                "model_access=inference (a model Inference does not serve still uses its "
+                f"plugin), or choose {named(slot, reachable(answers, slot))}."
+            )
+        elif slot in speaks and language not in speaks[slot][choice]:
+            others = [
+                other for other in reachable(answers, slot) if language in speaks[slot][other]
+            ]
+            verb = "hear" if slot == "stt" else "speak"
+            problems.append(
+                f"{slot}={choice} cannot {verb} language={language} in this template: choose "
+                f"{named(slot, others)}, or another language."
+            )
+    realtime = answers["__realtime_model"]
+    if answers["architecture"] == "half-cascade" and realtime not in speaks["half-cascade"]:
+        problems.append(
+            f"realtime_model={realtime} answers in audio only, so it cannot drive a half-cascade: "
+            f"choose {named('realtime_model', speaks['half-cascade'])}, or architecture=realtime."
+        )
+    if (
+        answers["architecture"] == "half-cascade"
+        and language == "multi"
+        and answers["tts"] != "openai"
+    ):
+        problems.append(
+            "language=multi with architecture=half-cascade: the realtime model reports no "
+            f"language for tts={answers['tts']} to follow. Choose tts=openai (its voices speak "
+            "the language of the text), or architecture=realtime or pipeline."
+        )
+    return problems
 
 
 def check_template_syntax(answers):
@@ -228,6 +325,7 @@ CHECKS = (
     check_slug,
     check_agent_name,
     check_author_email,
+    check_models,
     check_derived_values,
 )
 

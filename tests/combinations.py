@@ -41,31 +41,63 @@ DIMENSIONS: dict[str, list[object]] = {
 PATTERNS = ["use_tool_calling", "use_rag", "use_multi_agent", "use_sip"]
 PROVIDER_DIMENSIONS = {key: values for key, values in DIMENSIONS.items() if key not in PATTERNS}
 
-INFERENCE_SERVES = {
-    "stt": {"deepgram", "assemblyai", "openai"},
-    "llm": {"openai-gpt-4.1-mini", "openai-gpt-4o"},
-    "tts": {"cartesia"},
+CONTEXT = json.loads((TEMPLATE / "cookiecutter.json").read_text())
+MODELS = CONTEXT["_models"]
+SPEAKS = CONTEXT["_speaks"]
+# Answers an architecture does not use: hooks/pre_gen_project.py derives them as "none", so
+# only their default stands for "not used" in the bake sets (any other value bakes the same).
+UNUSED = {
+    "pipeline": ("realtime_model",),
+    "realtime": ("stt", "llm", "tts", "turn_detection"),
+    "half-cascade": ("stt", "llm", "turn_detection"),
 }
 
 
 def is_valid(answers: dict[str, object]) -> bool:
-    """Mirror of hooks/pre_gen_project.py; tests/test_hooks.py checks the two agree."""
-    if answers.get("model_access") == "inference" and any(
-        slot in answers and answers[slot] not in served for slot, served in INFERENCE_SERVES.items()
+    """Whether these answers (the defaults fill in the rest) generate a project no other answer
+    set does: no derivation changes them and the pre-generation hook takes them. Mirrors
+    hooks/pre_gen_project.py; tests/test_hooks.py checks the two agree."""
+    full = {**DEFAULTS, **answers}
+    architecture = str(full["architecture"])
+    if any(full[key] != DEFAULTS[key] for key in UNUSED[architecture]):
+        return False
+    if full["use_sip"] and answers.get("agent_name") == "":
+        return False  # (an answer set without the name is completed with one)
+    if full["turn_detection"] == "stt" and full["stt"] not in CONTEXT["_stt_endpointing"]:
+        return False
+    used = {"realtime": full["realtime_model"]} if architecture != "pipeline" else {}
+    if architecture == "pipeline":
+        used.update(stt=full["stt"], llm=full["llm"])
+    if architecture != "realtime":
+        used["tts"] = full["tts"]
+    if architecture == "half-cascade" and (
+        full["realtime_model"] not in SPEAKS["half-cascade"]
+        or (full["language"] == "multi" and full["tts"] != "openai")
     ):
         return False
-    if answers.get("turn_detection") == "stt" and answers.get("stt", "deepgram") not in {
-        "deepgram",
-        "assemblyai",
-    }:
-        return False
-    return not (answers.get("use_sip") and answers.get("agent_name") == "")
+    accesses = set()
+    for slot, choice in used.items():
+        if slot in SPEAKS and full["language"] not in SPEAKS[slot][choice]:
+            return False
+        if choice not in MODELS["plugins"][slot]:
+            if full["model_access"] == "plugins":
+                return False  # served only through LiveKit Inference: refused
+            accesses.add("inference")
+        elif full["model_access"] == "inference" and choice in MODELS["inference"][slot]:
+            accesses.add("inference")
+        else:
+            accesses.add("plugins")
+    # model_access=inference with no model that Inference serves bakes the plugins project.
+    return accesses != {"plugins"} or full["model_access"] == "plugins"
 
 
 def complete(overrides: dict[str, object]) -> dict[str, object]:
     """Defaults plus overrides, naming the agent for SIP and switching to provider plugins
     when Inference cannot serve the chosen models."""
     answers = {**DEFAULTS, **overrides}
+    # Answers the architecture does not use keep their defaults (any other value bakes the same).
+    for key in UNUSED[str(answers["architecture"])]:
+        answers[key] = DEFAULTS[key]
     # SIP needs explicit dispatch; name the agent first, so that the missing name is not
     # mistaken below for a provider that LiveKit Inference cannot serve.
     if answers.get("use_sip") and not answers.get("agent_name"):
@@ -111,7 +143,7 @@ def pairs_in(row: dict[str, object], dimensions: dict[str, list[object]]) -> set
 def pairwise(
     dimensions: dict[str, list[object]] = DIMENSIONS,
     covered: Iterable[dict[str, object]] = (),
-    tries: int = 5,
+    tries: int = 20,
 ) -> list[dict[str, object]]:
     """Rows (as overrides of the defaults) that cover every valid pair `covered` leaves open.
 
@@ -185,9 +217,21 @@ def pattern_combinations() -> list[dict[str, object]]:
 # has the same code (railway checks its PORT, aws-ecs protects busy tasks: code of their own);
 # the license never reaches the code. tests/test_bake.py bakes each token's values and checks
 # that their code is identical.
+#
+# Models are data (models.toml at the project root), so the models that reach the code the
+# same way share a token: the LLMs and voices LiveKit Inference serves all go through
+# `inference.LLM`/`inference.TTS` (the ones without a plugin in the template are refused under
+# model_access=plugins, where the others use their plugins). Speech-to-text and realtime values
+# have no token: through Inference they share code, through their plugins they do not, and a
+# value with a plugin of its own needs its own project-suite run.
 CODE_TOKENS: dict[str, dict[object, str]] = {
     "deploy_target": dict.fromkeys(["livekit-cloud", "docker", "kubernetes", "render"], "image"),
     "license": dict.fromkeys(DIMENSIONS["license"], "any"),
+    "llm": dict.fromkeys(
+        ["openai-gpt-4.1-mini", "openai-gpt-4o", "google-gemini-2.5-flash", "deepseek-v3.2"],
+        "served-by-inference",
+    ),
+    "tts": dict.fromkeys(["cartesia", "inworld", "deepgram-aura", "rime"], "served-by-inference"),
 }
 VARIANT_KEYS = tuple(CODE_TOKENS)
 
@@ -202,6 +246,11 @@ def representatives(key: str) -> list[object]:
     for value in DIMENSIONS[key]:
         found.setdefault(token(key, value), value)
     return list(found.values())
+
+
+def representative(key: str, value: object) -> object:
+    """The value that stands for `value`'s token in code rows."""
+    return next(v for v in DIMENSIONS[key] if token(key, v) == token(key, value))
 
 
 # The prompts as they shape the code: one value per token (the license drops out).
@@ -263,7 +312,36 @@ def code_rows() -> list[dict[str, object]]:
         )
         code_pairs -= pairs_in(row, CODE_DIMENSIONS)
         rows.append(complete({k: v for k, v in row.items() if v != DEFAULTS[k]}))
-    return unique(rows + pairwise(CODE_DIMENSIONS, covered=rows))
+    rows = unique(rows + pairwise(CODE_DIMENSIONS, covered=rows))
+    # A pair no variant of these rows reaches (a model only LiveKit Inference serves, next to
+    # answers whose code rows took the plugins) gets a code row of its own: the code row that
+    # takes it with the fewest changes.
+    unreachable = valid_pairs(DIMENSIONS) - reachable_by_variants(rows)
+    while unreachable:
+        pair = min(unreachable, key=repr)
+        best = max(
+            (row for row in nearest_rows(rows, pair) if pair in reachable_by_variants([row])),
+            key=lambda row: len(reachable_by_variants([row]) & unreachable),
+        )
+        rows.append({k: v for k, v in best.items() if v != DEFAULTS[k]})
+        unreachable -= reachable_by_variants([best])
+    return rows
+
+
+def reachable_by_variants(bases: list[dict[str, object]]) -> set[Pair]:
+    """Every pair some variant of `bases` holds (the same code tokens, other values)."""
+    reached: set[Pair] = set()
+    for base in bases:
+        full = {**DEFAULTS, **base}
+        choices = [
+            [v for v in DIMENSIONS[key] if token(key, v) == token(key, full[key])]
+            for key in VARIANT_KEYS
+        ]
+        for values in itertools.product(*choices):
+            row = {**full, **dict(zip(VARIANT_KEYS, values, strict=True))}
+            if is_valid(row):
+                reached |= pairs_in(row, DIMENSIONS)
+    return reached
 
 
 def variant_rows(bases: list[dict[str, object]]) -> list[dict[str, object]]:
@@ -291,6 +369,19 @@ def variant_rows(bases: list[dict[str, object]]) -> list[dict[str, object]]:
         uncovered -= pairs_in(best, DIMENSIONS)
         rows.append({k: v for k, v in best.items() if v != DEFAULTS[k]})
     return rows
+
+
+def nearest_rows(bases: list[dict[str, object]], pair: Pair) -> list[dict[str, object]]:
+    """The code rows that take a pair no variant reaches (a model only LiveKit Inference
+    serves, next to answers whose code rows took the plugins), changing only the pair and,
+    where the pair needs it, the model access."""
+    a, va, b, vb = pair
+    # Code rows hold one value per token (its first): the variant swaps in the pair's own.
+    va, vb = representative(a, va), representative(b, vb)
+    rows = []
+    for changes in ({a: va, b: vb}, {a: va, b: vb, "model_access": "inference"}):
+        rows += [{**DEFAULTS, **base, **changes} for base in bases]
+    return [row for row in rows if is_valid(row)]
 
 
 def default_suite() -> list[dict[str, object]]:

@@ -24,7 +24,7 @@ def owned_paths(answers: dict[str, object]) -> dict[str, bool]:
 
 def _owned_paths(answers: dict[str, object]) -> dict[str, bool]:
     pkg = package_dir(answers)
-    whisper = answers["stt"] == "faster-whisper"
+    whisper = answers["__stt"] == "faster-whisper"
     expected = {
         f"{pkg}/local_stt.py": whisper,
         "tests/unit/test_local_stt.py": whisper,
@@ -51,6 +51,12 @@ def _owned_paths(answers: dict[str, object]) -> dict[str, bool]:
         f"{pkg}/telephony/__init__.py": bool(answers["use_sip"]),
         "tests/unit/test_telephony.py": bool(answers["use_sip"]),
         "LICENSE": answers["license"] != "proprietary",
+        "models.toml": True,
+        "tests/unit/test_realtime.py": answers["architecture"] != "pipeline",
+        "tests/scripted_realtime.py": answers["architecture"] != "pipeline",
+        f"{pkg}/bench/__main__.py": answers["architecture"] == "pipeline",
+        "tests/unit/test_bench.py": answers["architecture"] == "pipeline",
+        "tests/unit/test_vad.py": answers["architecture"] == "pipeline",
     }
     for target, paths in DEPLOY_TARGET_FILES.items():
         for path in paths:

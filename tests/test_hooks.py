@@ -74,6 +74,30 @@ REFUSED = {
         ["__package=../../escaped"],
         ["__package='../../escaped'", "leave it out"],
     ),
+    "inference-only-voice-under-plugins": (
+        ["model_access=plugins", "tts=rime"],
+        [
+            "tts=rime is served only through LiveKit Inference",
+            "model_access=inference",
+            "tts=cartesia",
+        ],
+    ),
+    "voice-without-the-language": (
+        ["language=es", "tts=rime"],
+        ["tts=rime cannot speak language=es", "tts=deepgram-aura", "tts=inworld"],
+    ),
+    "local-whisper-cannot-detect": (
+        ["language=multi", "stt=faster-whisper"],
+        ["stt=faster-whisper cannot hear language=multi", "stt=deepgram"],
+    ),
+    "gemini-half-cascade": (
+        ["architecture=half-cascade", "realtime_model=gemini-live"],
+        ["realtime_model=gemini-live answers in audio only", "architecture=realtime"],
+    ),
+    "half-cascade-cannot-follow-the-language": (
+        ["architecture=half-cascade", "language=multi"],
+        ["language=multi with architecture=half-cascade", "tts=openai"],
+    ),
 }
 
 
@@ -107,8 +131,47 @@ def test_every_problem_is_listed_at_once(pre_hook) -> None:
 
 # Answers that used to be refused although a working value follows from the others.
 DERIVED = {
-    "whisper-via-inference": ({"stt": "faster-whisper"}, {"__model_access": "plugins"}),
-    "ollama-via-inference": ({"llm": "ollama"}, {"__model_access": "plugins"}),
+    "whisper-via-inference": (
+        {"stt": "faster-whisper"},
+        {"__stt_access": "plugins", "__llm_access": "inference", "__model_access": "mixed"},
+    ),
+    "ollama-via-inference": (
+        {"llm": "ollama"},
+        {"__llm_access": "plugins", "__provider_keys": "", "__model_access": "mixed"},
+    ),
+    "claude-and-an-inference-only-voice": (
+        {"llm": "anthropic-claude", "tts": "rime"},
+        {
+            "__llm_access": "plugins",
+            "__tts_access": "inference",
+            "__provider_keys": "ANTHROPIC_API_KEY",
+        },
+    ),
+    "nothing-inference-serves": (
+        {"stt": "faster-whisper", "llm": "ollama", "tts": "elevenlabs"},
+        {"__model_access": "plugins", "__provider_keys": "ELEVEN_API_KEY"},
+    ),
+    "realtime-uses-no-pipeline-models": (
+        {
+            "architecture": "realtime",
+            "stt": "assemblyai",
+            "tts": "elevenlabs",
+            "turn_detection": "vad",
+        },
+        {"__stt": "none", "__llm": "none", "__tts": "none", "__turn_detection": "realtime"},
+    ),
+    "half-cascade-keeps-the-voice": (
+        {"architecture": "half-cascade", "tts": "elevenlabs", "model_access": "plugins"},
+        {
+            "__stt": "none",
+            "__tts": "elevenlabs",
+            "__provider_keys": "ELEVEN_API_KEY OPENAI_API_KEY",
+        },
+    ),
+    "pipeline-uses-no-realtime-model": (
+        {"realtime_model": "gemini-live"},
+        {"__realtime_model": "none", "__realtime_access": "none"},
+    ),
     "batch-stt-endpointing": (
         {"model_access": "plugins", "stt": "openai", "turn_detection": "stt"},
         {"__turn_detection": "audio-model"},
@@ -144,8 +207,16 @@ def test_derived_values_are_announced(tmp_path: Path) -> None:
     result = cookiecutter_cli(tmp_path, "llm=ollama", "use_sip=yes", "turn_detection=stt")
     assert result.returncode == 0, result.stderr
     notes = result.stderr[result.stderr.index("Derived from your answers:") :]
-    assert "model_access=plugins: LiveKit Inference does not serve llm=ollama" in notes
+    assert "LiveKit Inference does not serve llm=ollama: it uses its provider's plugin" in notes
     assert "agent_name=my-voice-agent" in notes
+
+
+def test_answers_the_architecture_does_not_use_are_announced(tmp_path: Path) -> None:
+    result = cookiecutter_cli(tmp_path, "architecture=realtime", "stt=assemblyai")
+    assert result.returncode == 0, result.stderr
+    notes = result.stderr[result.stderr.index("Derived from your answers:") :]
+    assert "architecture=realtime does not use stt=assemblyai, llm=" in notes
+    assert "turn_detection=audio-model." in notes
 
 
 def test_the_hook_derives_what_cookiecutter_json_derives(cookies: Cookies, pre_hook) -> None:
@@ -157,23 +228,44 @@ def test_the_hook_derives_what_cookiecutter_json_derives(cookies: Cookies, pre_h
 
 
 def test_pre_hook_and_the_test_matrix_agree_on_what_is_valid(pre_hook) -> None:
-    """The matrix bakes effective answers only: none that the template would change."""
-    keys = ("model_access", "stt", "llm", "tts", "turn_detection")
+    """The matrix bakes effective answers only: none that the hook refuses, and none that a
+    derivation changes (an unused answer other than its default, a turn detection the STT
+    cannot do, model_access=inference when Inference serves none of the models)."""
+    keys = (
+        "model_access",
+        "architecture",
+        "realtime_model",
+        "language",
+        "stt",
+        "llm",
+        "tts",
+        "turn_detection",
+    )
     for values in itertools.product(*(CONTEXT[key] for key in keys), [True, False], ["", "a"]):
         answers = {
             **CONTEXT,
             **DEFAULTS,
-            **dict(zip(keys, values[:5], strict=True)),
-            "use_sip": values[5],
-            "agent_name": values[6],
+            **dict(zip(keys, values[: len(keys)], strict=True)),
+            "use_sip": values[-2],
+            "agent_name": values[-1],
         }
-        derived = pre_hook.derived(answers)
+        answers.update(pre_hook.derived(answers))
         unchanged = (
-            derived["__model_access"] == answers["model_access"]
-            and derived["__turn_detection"] == answers["turn_detection"]
-            and derived["__agent_name"] == answers["agent_name"]
+            not pre_hook.check_models(answers)
+            and all(
+                answers[key] == DEFAULTS[key]
+                for key in ("stt", "llm", "tts", "realtime_model")
+                if answers[f"__{key}"] == "none"
+            )
+            and answers["__turn_detection"] in (answers["turn_detection"], "realtime")
+            and (
+                answers["__turn_detection"] != "realtime"
+                or answers["turn_detection"] == DEFAULTS["turn_detection"]
+            )
+            and answers["__model_access"] in (answers["model_access"], "mixed")
+            and answers["__agent_name"] == answers["agent_name"]
         )
-        assert unchanged == is_valid(answers), answers
+        assert unchanged == is_valid(answers), {key: answers[key] for key in keys}
 
 
 @pytest.mark.parametrize("version", CONTEXT["python_version"])

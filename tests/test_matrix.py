@@ -56,14 +56,23 @@ def test_sip_gets_an_agent_name_and_keeps_the_default_providers() -> None:
     assert complete({"use_sip": True}) == {"use_sip": True, "agent_name": "support-agent"}
 
 
-def test_completion_switches_to_plugins_only_when_inference_cannot_serve() -> None:
-    assert complete({"llm": "ollama"}) == {"llm": "ollama", "model_access": "plugins"}
-    assert complete({"llm": "ollama", "use_sip": True}) == {
-        "llm": "ollama",
+def test_completion_switches_to_plugins_only_when_inference_serves_none_of_the_models() -> None:
+    # Claude through its plugin, the rest through LiveKit Inference: a project of its own.
+    assert complete({"llm": "anthropic-claude"}) == {"llm": "anthropic-claude"}
+    local = {"stt": "faster-whisper", "llm": "ollama", "tts": "elevenlabs"}
+    assert complete({**local, "use_sip": True}) == {
+        **local,
         "model_access": "plugins",
         "use_sip": True,
         "agent_name": "support-agent",
     }
+
+
+def test_completion_keeps_the_defaults_of_answers_the_architecture_does_not_use() -> None:
+    assert complete({"architecture": "realtime", "stt": "assemblyai", "tts": "rime"}) == {
+        "architecture": "realtime"
+    }
+    assert complete({"realtime_model": "gemini-live"}) == {}
 
 
 def test_pairwise_covers_every_valid_pair_of_answers() -> None:

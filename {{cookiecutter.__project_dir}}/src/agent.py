@@ -47,12 +47,14 @@ server = Server(drain_timeout=settings.drain_timeout(), max_retry=settings.conne
 
 def prewarm(proc: JobProcess) -> None:
     """Runs once per worker process, before it takes a job, so calls start without loading."""
+{%- if cookiecutter.architecture == "pipeline" %}
     proc.userdata["vad"] = providers.load_vad()
+{%- endif %}
     enable_tracing()
 {%- if cookiecutter.use_rag %}
     load_knowledge_base()
 {%- endif %}
-{%- if cookiecutter.stt == "faster-whisper" %}
+{%- if cookiecutter.__stt == "faster-whisper" %}
     providers.preload_stt(settings.Settings.from_env())
 {%- endif %}
 
@@ -70,24 +72,37 @@ async def entrypoint(ctx: JobContext) -> None:
     if userdata is None:
         return  # the job asked to dial a number outside SIP_ALLOWED_NUMBERS
 {%- endif %}
+{%- if cookiecutter.language == "multi" and cookiecutter.__tts not in ["none", "openai"] %}
+    caller_language = providers.CallerLanguage()
+{%- endif %}
     session = AgentSession[{% if cookiecutter.use_tool_calling or cookiecutter.use_multi_agent or cookiecutter.use_sip %}UserData{% else %}None{% endif %}](
 {%- if cookiecutter.use_sip %}
         userdata=userdata,
 {%- elif cookiecutter.use_tool_calling or cookiecutter.use_multi_agent %}
         userdata=UserData(),
 {%- endif %}
+{%- if cookiecutter.architecture == "pipeline" %}
         vad=ctx.proc.userdata["vad"],
         stt=providers.build_stt(config, vad_model=ctx.proc.userdata["vad"]),
         llm=providers.build_llm(config),
-        tts=providers.build_tts(config),
+{%- else %}
+        vad=None,  # the realtime model hears when the caller speaks
+        llm=providers.build_realtime_model(config),
+{%- endif %}
+{%- if cookiecutter.__tts != "none" %}
+        tts=providers.build_tts(config{% if cookiecutter.language == "multi" and cookiecutter.__tts != "openai" %}, caller_language{% endif %}),
+{%- endif %}
         turn_handling=providers.build_turn_handling(),
     )
+{%- if cookiecutter.language == "multi" and cookiecutter.__tts not in ["none", "openai"] %}
+    caller_language.follow(session)
+{%- endif %}
     log_turn_metrics(session)
     log_usage_at_shutdown(ctx, session)
     await session.start(
         agent={% if cookiecutter.use_multi_agent %}Greeter(){% else %}Assistant(){% endif %},
         room=ctx.room,
-{%- if cookiecutter.noise_cancellation != "none" %}
+{%- if cookiecutter.noise_cancellation != "none" or cookiecutter.architecture != "pipeline" %}
         room_options=providers.build_room_options(),
 {%- endif %}
     )

@@ -1,3 +1,4 @@
+{%- set plugin = "silero" if cookiecutter.architecture == "pipeline" else "noise_cancellation" if cookiecutter.noise_cancellation != "none" else ("google" if cookiecutter.__realtime_model == "gemini-live" else "openai") if cookiecutter.__realtime_access == "plugins" or cookiecutter.__tts_access == "plugins" and cookiecutter.__tts == "openai" else cookiecutter.__tts if cookiecutter.__tts_access == "plugins" else "" -%}
 """Imports every livekit plugin and loads every local model the agent uses, from the cache only.
 
 `python -m livekit.agents download-files` only warns when a plugin fails to import, and exits 0
@@ -17,9 +18,11 @@ from functools import partial
 
 from livekit import local_inference
 {%- endif %}
+{%- if cookiecutter.architecture == "pipeline" %}
 
 from . import providers
-{%- if cookiecutter.stt == "faster-whisper" %}
+{%- endif %}
+{%- if cookiecutter.__stt == "faster-whisper" %}
 from .local_stt import load_whisper
 from .settings import Settings, load_env_file
 {%- endif %}
@@ -30,13 +33,18 @@ from .text_turn_detector import load_model as load_text_turn_model
 
 def local_models() -> list[tuple[str, Callable[[], object]]]:
     """(name, loader) for each model the worker loads on this machine."""
+{%- if cookiecutter.architecture == "pipeline" %}
     models: list[tuple[str, Callable[[], object]]] = [("Silero VAD", providers.load_vad)]
+{%- else %}
+    # The realtime model runs at its provider: only livekit's own models load here.
+    models: list[tuple[str, Callable[[], object]]] = []
+{%- endif %}
 {%- if cookiecutter.__turn_detection == "audio-model" %}
     models.append(("LiveKit end-of-turn audio model", local_inference.init_eot))
 {%- elif cookiecutter.__turn_detection == "text-model" %}
     models.append(("multilingual text end-of-turn model", load_text_turn_model))
 {%- endif %}
-{%- if cookiecutter.stt == "faster-whisper" %}
+{%- if cookiecutter.__stt == "faster-whisper" %}
     settings = Settings.from_env()
     for model in filter(None, (settings.stt_model, settings.fallback_stt_model)):
         models.append((f"Whisper {model}", partial(load_whisper, model)))
@@ -46,13 +54,20 @@ def local_models() -> list[tuple[str, Callable[[], object]]]:
 
 def plugins() -> list[tuple[str, Callable[[], object]]]:
     """Each package under livekit.plugins, imported as `download-files` imports it."""
+{%- if not plugin %}
+    try:
+        namespace = importlib.import_module("livekit.plugins")
+    except ModuleNotFoundError:
+        return []  # no plugin installed: LiveKit Inference serves every model
+{%- else %}
     namespace = importlib.import_module("livekit.plugins")
+{%- endif %}
     names = sorted(m.name for m in pkgutil.iter_modules(namespace.__path__, "livekit.plugins."))
     return [(name, partial(importlib.import_module, name)) for name in names]
 
 
 def main() -> None:
-{%- if cookiecutter.stt == "faster-whisper" %}
+{%- if cookiecutter.__stt == "faster-whisper" %}
     load_env_file()  # STT_MODEL may be set there
 {%- endif %}
     missing = []

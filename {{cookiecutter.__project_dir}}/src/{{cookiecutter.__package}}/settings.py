@@ -1,6 +1,19 @@
-{%- set plugins = cookiecutter.__model_access == "plugins" -%}
-{%- set models = cookiecutter._models[cookiecutter.__model_access] -%}
-"""Settings read from the environment (and `.env.local`), checked before the worker starts.
+{%- set inference = "inference" in [cookiecutter.__stt_access, cookiecutter.__llm_access, cookiecutter.__tts_access, cookiecutter.__realtime_access] -%}
+{%- set fields = [] -%}
+{%- if cookiecutter.__stt != "none" %}{% set _ = fields.extend(["stt_model", "stt_language"]) %}{% endif -%}
+{%- if cookiecutter.__llm != "none" %}{% set _ = fields.append("llm_model") %}{% endif -%}
+{%- if cookiecutter.__llm == "ollama" %}{% set _ = fields.append("ollama_base_url") %}{% endif -%}
+{%- if cookiecutter.__realtime_model != "none" %}{% set _ = fields.append("realtime_model") %}{% endif -%}
+{%- if cookiecutter.architecture == "realtime" %}{% set _ = fields.append("realtime_voice") %}{% endif -%}
+{%- if cookiecutter.__tts != "none" %}{% set _ = fields.extend(["tts_model", "tts_voice"]) %}{% endif -%}
+{%- if cookiecutter.__tts not in ["none", "openai"] %}{% set _ = fields.append("tts_language") %}{% endif -%}
+{%- set fallbacks = [] -%}
+{%- if cookiecutter.__stt != "none" %}{% set _ = fallbacks.append("stt_model") %}{% endif -%}
+{%- if cookiecutter.__llm != "none" %}{% set _ = fallbacks.append("llm_model") %}{% endif -%}
+{%- if cookiecutter.__realtime_model != "none" %}{% set _ = fallbacks.append("realtime_model") %}{% endif -%}
+{%- if cookiecutter.__tts != "none" %}{% set _ = fallbacks.extend(["tts_model", "tts_voice"]) %}{% endif -%}
+"""Settings read from models.toml and the environment (and `.env.local`), checked before the
+worker starts.
 
 A missing key or a malformed value stops the process with one message that lists every such
 variable, what it is for and where to get it, instead of a crash inside the first call or a
@@ -12,6 +25,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -21,6 +35,13 @@ from dotenv import load_dotenv
 
 # Relative to the working directory: every command runs from the project root.
 ENV_FILE = Path(".env.local")
+MODELS_FILE = Path("models.toml")
+# The settings models.toml holds; each is also read from its environment variable in capitals.
+MODEL_SETTINGS = (
+{%- for field in fields %}
+    "{{ field }}",
+{%- endfor %}
+)
 
 
 @dataclass(frozen=True)
@@ -38,44 +59,27 @@ LIVEKIT_SERVER = (
     Requirement("LIVEKIT_API_SECRET", "authenticates the worker", LIVEKIT_CLOUD_KEYS),
 )
 
-{%- if not plugins %}
-INFERENCE_BILLING = "pays for STT, LLM and TTS through LiveKit Inference"
+{%- if inference %}
+INFERENCE_BILLING = "pays for the models served by LiveKit Inference"
 {% endif %}
 # Keys the models need; `console` needs these and nothing else.
 PROVIDER_KEYS = (
-{%- if not plugins %}
+{%- if inference %}
     Requirement("LIVEKIT_API_KEY", INFERENCE_BILLING, LIVEKIT_CLOUD_KEYS),
     Requirement("LIVEKIT_API_SECRET", INFERENCE_BILLING, LIVEKIT_CLOUD_KEYS),
+{%- endif %}
+{%- for name in cookiecutter.__provider_keys.split() %}
+{%- set purpose, source = cookiecutter._key_sources[name] %}
+{%- if (name | length) + (purpose | length) + (source | length) < 70 %}
+    Requirement("{{ name }}", "{{ purpose }}", "{{ source }}"),
 {%- else %}
-{%- if cookiecutter.stt == "deepgram" %}
-    Requirement("DEEPGRAM_API_KEY", "Deepgram speech-to-text", "https://console.deepgram.com"),
-{%- elif cookiecutter.stt == "assemblyai" %}
     Requirement(
-        "ASSEMBLYAI_API_KEY",
-        "AssemblyAI speech-to-text",
-        "https://www.assemblyai.com/app/api-keys",
+        "{{ name }}",
+        "{{ purpose }}",
+        "{{ source }}",
     ),
 {%- endif %}
-{%- if cookiecutter.stt == "openai" or cookiecutter.llm in ["openai-gpt-4.1-mini", "openai-gpt-4o"] or cookiecutter.tts == "openai" %}
-    Requirement("OPENAI_API_KEY", "OpenAI models", "https://platform.openai.com/api-keys"),
-{%- endif %}
-{%- if cookiecutter.llm == "anthropic-claude" %}
-    Requirement(
-        "ANTHROPIC_API_KEY", "Anthropic Claude", "https://console.anthropic.com/settings/keys"
-    ),
-{%- elif cookiecutter.llm == "groq-llama-3.3-70b" %}
-    Requirement("GROQ_API_KEY", "Groq-hosted Llama", "https://console.groq.com/keys"),
-{%- endif %}
-{%- if cookiecutter.tts == "cartesia" %}
-    Requirement("CARTESIA_API_KEY", "Cartesia text-to-speech", "https://play.cartesia.ai/keys"),
-{%- elif cookiecutter.tts == "elevenlabs" %}
-    Requirement(
-        "ELEVEN_API_KEY",
-        "ElevenLabs text-to-speech",
-        "https://elevenlabs.io/app/settings/api-keys",
-    ),
-{%- endif %}
-{%- endif %}
+{%- endfor %}
 )
 
 {% if cookiecutter.__agent_name -%}
@@ -113,39 +117,46 @@ HEALTH_PORT = 8081
 
 @dataclass(frozen=True)
 class Settings:
-    """Model choices. Change a model or voice here or through the environment, not in code."""
-
-    stt_model: str = "{{ models.stt[cookiecutter.stt] }}"
-    stt_language: str = "en"
-    llm_model: str = "{{ models.llm[cookiecutter.llm] }}"
-{%- if cookiecutter.llm == "ollama" %}
-    ollama_base_url: str = "http://localhost:11434/v1"
-{%- endif %}
-    tts_model: str = "{{ models.tts[cookiecutter.tts] }}"
-    tts_voice: str = "{{ cookiecutter._voices[cookiecutter.tts] }}"
+    """The models and voice (models.toml), each overridable by its environment variable."""
+{% for field in fields %}
+    {{ field }}: str
+{%- endfor %}
     # Fallbacks, used while the primary model fails (see providers.py). Empty: no fallback.
-    fallback_stt_model: str = ""
-    fallback_llm_model: str = ""
-    fallback_tts_model: str = ""  # empty with a fallback voice set: the primary model
-    fallback_tts_voice: str = ""  # empty with a fallback model set: the primary voice
+{%- for field in fallbacks %}
+    fallback_{{ field }}: str = ""
+{%- endfor %}
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
-        defaults = cls()
+    def from_env(
+        cls, environ: Mapping[str, str] = os.environ, models_file: Path = MODELS_FILE
+    ) -> Settings:
+        """models.toml's values, with the environment's where set (STT_MODEL, TTS_VOICE...)."""
+        chosen = read_models(models_file)
         return cls(
-            stt_model=environ.get("STT_MODEL") or defaults.stt_model,
-            stt_language=environ.get("STT_LANGUAGE") or defaults.stt_language,
-            llm_model=environ.get("LLM_MODEL") or defaults.llm_model,
-{%- if cookiecutter.llm == "ollama" %}
-            ollama_base_url=environ.get("OLLAMA_BASE_URL") or defaults.ollama_base_url,
-{%- endif %}
-            tts_model=environ.get("TTS_MODEL") or defaults.tts_model,
-            tts_voice=environ.get("TTS_VOICE") or defaults.tts_voice,
-            fallback_stt_model=environ.get("FALLBACK_STT_MODEL", "").strip(),
-            fallback_llm_model=environ.get("FALLBACK_LLM_MODEL", "").strip(),
-            fallback_tts_model=environ.get("FALLBACK_TTS_MODEL", "").strip(),
-            fallback_tts_voice=environ.get("FALLBACK_TTS_VOICE", "").strip(),
+{%- for field in fields %}
+            {{ field }}=environ.get("{{ field | upper }}") or chosen["{{ field }}"],
+{%- endfor %}
+{%- for field in fallbacks %}
+            fallback_{{ field }}=environ.get("FALLBACK_{{ field | upper }}", "").strip(),
+{%- endfor %}
         )
+
+
+def read_models(path: Path = MODELS_FILE) -> dict[str, str]:
+    """models.toml as text settings; stops with one message when it is missing or wrong."""
+    try:
+        chosen = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        problem = f"cannot be read ({error.strerror}): run the agent from the project root"
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        problem = f"is not valid TOML ({error})"
+    else:
+        missing = [name for name in MODEL_SETTINGS if not isinstance(chosen.get(name), str)]
+        if not missing:
+            return {name: chosen[name] for name in MODEL_SETTINGS}
+        problem = f"needs a text value for {', '.join(missing)}"
+    print(f"{path} {problem}. The template wrote one next to pyproject.toml.", file=sys.stderr)
+    raise SystemExit(2)
 
 
 {% if cookiecutter.use_sip -%}

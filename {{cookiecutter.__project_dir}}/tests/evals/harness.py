@@ -1,5 +1,7 @@
-{%- set plugins = cookiecutter.__model_access == "plugins" -%}
-{%- set ollama = cookiecutter.llm == "ollama" -%}
+{%- set slot = "llm" if cookiecutter.architecture == "pipeline" else "realtime" -%}
+{%- set choice = cookiecutter.__llm if slot == "llm" else cookiecutter.__realtime_model -%}
+{%- set plugins = cookiecutter["__" ~ slot ~ "_access"] == "plugins" -%}
+{%- set ollama = choice == "ollama" -%}
 {%- set has_userdata = cookiecutter.use_tool_calling or cookiecutter.use_multi_agent or cookiecutter.use_sip -%}
 """What the evals run with: keys from the environment or `.env.local`, and the agent's session.
 
@@ -29,9 +31,9 @@ from {{ cookiecutter.__package }}.userdata import UserData
 {%- endif %}
 {%- if not ollama %}
 
-# Evals talk to the language model only (text in, text out), so only its keys matter.
+# Evals talk to the {{ "language" if slot == "llm" else "realtime" }} model only (text in, text out), so only its keys matter.
 {%- if plugins %}
-LLM_KEYS = ("{{ cookiecutter._provider_keys[cookiecutter.llm] }}",)
+LLM_KEYS = ("{{ cookiecutter._provider_keys[choice] }}",)
 {%- else %}
 LLM_KEYS = ("LIVEKIT_API_KEY", "LIVEKIT_API_SECRET")
 {%- endif %}
@@ -78,13 +80,13 @@ def skip_reason(path: Path = settings.ENV_FILE) -> str:
 {%- if has_userdata %}
 
 
-def new_session(model: llm.LLM) -> AgentSession[UserData]:
+def new_session(model: llm.LLM{% if slot == "realtime" %} | llm.RealtimeModel{% endif %}) -> AgentSession[UserData]:
     """A text-only session like the agent's, with the per-call `UserData` tools and handoffs use."""
     return AgentSession[UserData](userdata=UserData(), llm=model)
 {%- else %}
 
 
-def new_session(model: llm.LLM) -> AgentSession[None]:
+def new_session(model: llm.LLM{% if slot == "realtime" %} | llm.RealtimeModel{% endif %}) -> AgentSession[None]:
     """A text-only session like the agent's."""
     return AgentSession[None](llm=model)
 {%- endif %}

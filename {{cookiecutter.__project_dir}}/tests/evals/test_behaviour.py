@@ -5,7 +5,10 @@ missing, when the keys are in neither the environment nor `.env.local` (see conf
 """
 
 import pytest
-from livekit.agents import llm
+from livekit.agents import {% if cookiecutter.__realtime_access == "inference" %}inference, {% endif %}llm
+{%- if cookiecutter.__realtime_access == "plugins" %}
+from livekit.plugins import {{ "google" if cookiecutter.__realtime_model == "gemini-live" else "openai" }}
+{%- endif %}
 
 from {{ cookiecutter.__package }} import providers, settings
 {%- if cookiecutter.use_multi_agent %}
@@ -17,7 +20,7 @@ from {{ cookiecutter.__package }}.assistant import Assistant as EntryAgent
 from tests.evals.harness import new_session
 
 pytestmark = pytest.mark.evals
-
+{% if cookiecutter.architecture == "pipeline" %}
 
 def language_model() -> llm.LLM:
     return providers.build_llm(settings.Settings.from_env())
@@ -26,6 +29,23 @@ def language_model() -> llm.LLM:
 @pytest.fixture
 def judge() -> llm.LLM:
     return language_model()
+{%- else %}
+
+def language_model() -> llm.RealtimeModel:
+    return providers.build_realtime_model(settings.Settings.from_env())
+
+
+@pytest.fixture
+def judge() -> llm.LLM:
+    """A text model from the realtime model's provider judges its replies."""
+{%- if cookiecutter.__realtime_access == "inference" %}
+    return inference.LLM("openai/gpt-4.1-mini")
+{%- elif cookiecutter.__realtime_model == "gemini-live" %}
+    return google.LLM(model="gemini-2.5-flash")
+{%- else %}
+    return openai.LLM(model="gpt-4.1-mini")
+{%- endif %}
+{%- endif %}
 
 
 async def test_offers_help_when_greeted(judge: llm.LLM) -> None:

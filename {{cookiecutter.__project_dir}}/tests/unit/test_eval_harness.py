@@ -1,4 +1,4 @@
-{%- set ollama = cookiecutter.llm == "ollama" -%}
+{%- set ollama = cookiecutter.__llm == "ollama" -%}
 {%- set has_userdata = cookiecutter.use_tool_calling or cookiecutter.use_multi_agent or cookiecutter.use_sip -%}
 """The evals' set-up, checked offline: where their keys come from, why they skip, their session.
 

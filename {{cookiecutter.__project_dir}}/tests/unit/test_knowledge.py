@@ -18,7 +18,7 @@ from unittest.mock import create_autospec
 import pytest
 from livekit.agents import Agent, AgentSession, JobProcess, llm
 
-from {{ cookiecutter.__package }} import knowledge{% if cookiecutter.stt == "faster-whisper" %}, providers{% endif %}
+from {{ cookiecutter.__package }} import knowledge{% if cookiecutter.__stt == "faster-whisper" %}, providers{% endif %}
 {%- if not cookiecutter.use_multi_agent %}
 from {{ cookiecutter.__package }}.assistant import Assistant
 {%- endif %}
@@ -293,7 +293,7 @@ async def test_prewarm_opens_the_index_so_no_call_waits_for_it(
     for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
         monkeypatch.delenv(name, raising=False)
 
-{%- if cookiecutter.stt == "faster-whisper" %}
+{%- if cookiecutter.__stt == "faster-whisper" %}
     # Whisper's weights are not what this test is about, and need a download.
     monkeypatch.setattr(providers, "preload_stt", lambda settings: None)
 {%- endif %}

@@ -110,11 +110,11 @@ def test_download_files_command_discovers_the_project_models() -> None:
 
 
 @pytest.mark.skipif(
-    not model_is_cached(Settings().stt_model),
+    not model_is_cached(Settings.from_env({}).stt_model),
     reason="Whisper weights are not in the local cache (run download-files with network access)",
 )
 async def test_transcribes_speech() -> None:
-    event = await LocalWhisperSTT(model=Settings().stt_model, language="en").recognize(
+    event = await LocalWhisperSTT(model=Settings.from_env({}).stt_model, language="en").recognize(
         [clip_frame()]
     )
     assert event.type == stt.SpeechEventType.FINAL_TRANSCRIPT

@@ -1,11 +1,15 @@
+{%- set plugin = "silero" if cookiecutter.architecture == "pipeline" else "noise_cancellation" if cookiecutter.noise_cancellation != "none" else ("google" if cookiecutter.__realtime_model == "gemini-live" else "openai") if cookiecutter.__realtime_access == "plugins" or cookiecutter.__tts_access == "plugins" and cookiecutter.__tts == "openai" else cookiecutter.__tts if cookiecutter.__tts_access == "plugins" else "" -%}
 """`python -m {{ cookiecutter.__package }}.models`, the image's proof that its models load offline."""
 
 import pytest
 
 from {{ cookiecutter.__package }} import models
+{%- if cookiecutter.__stt == "faster-whisper" %}
+from {{ cookiecutter.__package }}.settings import Settings
+{%- endif %}
 
 
-{% if cookiecutter.stt == "faster-whisper" -%}
+{% if cookiecutter.__stt == "faster-whisper" -%}
 def test_it_lists_every_local_model_the_agent_uses(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("STT_MODEL", raising=False)
     monkeypatch.delenv("FALLBACK_STT_MODEL", raising=False)
@@ -13,15 +17,19 @@ def test_it_lists_every_local_model_the_agent_uses(monkeypatch: pytest.MonkeyPat
 def test_it_lists_every_local_model_the_agent_uses() -> None:
 {%- endif %}
     names = [name for name, _ in models.local_models()]
+{%- if cookiecutter.architecture == "pipeline" %}
     expected = ["Silero VAD"]
+{%- else %}
+    expected: list[str] = []  # the realtime model runs at its provider
+{%- endif %}
 {%- if cookiecutter.__turn_detection == "audio-model" %}
     expected.append("LiveKit end-of-turn audio model")
 {%- elif cookiecutter.__turn_detection == "text-model" %}
     expected.append("multilingual text end-of-turn model")
 {%- endif %}
-{%- if cookiecutter.stt == "faster-whisper" %}
+{%- if cookiecutter.__stt == "faster-whisper" %}
     assert names[: len(expected)] == expected
-    whisper = "Whisper {{ cookiecutter._models.plugins.stt['faster-whisper'] }}"
+    whisper = f"Whisper {Settings.from_env({}).stt_model}"
     assert [name for name in names if name.startswith("Whisper ")] == [whisper]
 {%- else %}
     assert names == expected
@@ -29,7 +37,12 @@ def test_it_lists_every_local_model_the_agent_uses() -> None:
 
 
 def test_it_imports_each_plugin_download_files_would() -> None:
-    assert "livekit.plugins.silero" in [name for name, _ in models.plugins()]
+{%- if plugin %}
+    assert "livekit.plugins.{{ plugin }}" in [name for name, _ in models.plugins()]
+{%- else %}
+    # LiveKit Inference serves every model: no plugin is installed, so none is imported.
+    assert models.plugins() == []
+{%- endif %}
 
 
 def test_a_model_or_plugin_that_does_not_load_fails_naming_each(

@@ -1,5 +1,6 @@
 import inspect
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -47,7 +48,7 @@ def test_each_variable_is_listed_once_with_every_purpose() -> None:
         assert list(listed) == list(purposes)
         for name, expected in purposes.items():
             assert all(purpose in listed[name] for purpose in expected), name
-{%- if cookiecutter.__model_access == "inference" %}
+{%- if "inference" in [cookiecutter.__stt_access, cookiecutter.__llm_access, cookiecutter.__tts_access, cookiecutter.__realtime_access] %}
     start = {r.name: r.purpose for r in settings.requirements_for("start")}
     assert start["LIVEKIT_API_KEY"] == (
         f"authenticates the worker and {settings.INFERENCE_BILLING}"
@@ -127,15 +128,48 @@ def test_an_env_file_that_is_not_utf8_stops_with_one_message(
     assert str(env_file) in message and "0xe9" in message and "UTF-8" in message
 
 
-def test_model_settings_come_from_the_environment_with_defaults() -> None:
-    defaults = settings.Settings.from_env({})
-    assert defaults == settings.Settings()
-    assert defaults.llm_model
+{%- set first = "stt_model" if cookiecutter.__stt != "none" else "realtime_model" %}
+{%- set voice = "tts_voice" if cookiecutter.__tts != "none" else "realtime_voice" %}
 
-    custom = settings.Settings.from_env({"LLM_MODEL": "my-model", "TTS_VOICE": "my-voice"})
-    assert custom.llm_model == "my-model"
-    assert custom.tts_voice == "my-voice"
-    assert custom.stt_model == defaults.stt_model
+
+def test_models_come_from_models_toml_and_the_environment_wins() -> None:
+    chosen = tomllib.loads(Path("models.toml").read_text())
+    defaults = settings.Settings.from_env({})
+    assert {name: getattr(defaults, name) for name in settings.MODEL_SETTINGS} == chosen
+
+{%- set environment = '{"' ~ first | upper ~ '": "my-model", "' ~ voice | upper ~ '": "my-voice"}' %}
+{%- if environment | length < 60 %}
+    custom = settings.Settings.from_env({{ environment }})
+{%- else %}
+    custom = settings.Settings.from_env(
+        {{ environment }}
+    )
+{%- endif %}
+    assert custom.{{ first }} == "my-model"
+    assert custom.{{ voice }} == "my-voice"
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (None, "cannot be read"),
+        ("{{ first }} = ", "is not valid TOML"),
+        ("{{ first }} = 3", "needs a text value for {{ first }}"),
+    ],
+)
+def test_a_missing_or_broken_models_file_stops_with_one_message(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, problem: str
+) -> None:
+    models_file = tmp_path / "models.toml"
+    if content is not None:
+        models_file.write_text(content)
+
+    with pytest.raises(SystemExit) as stopped:
+        settings.Settings.from_env({}, models_file)
+
+    assert stopped.value.code == 2
+    message = capsys.readouterr().err
+    assert str(models_file) in message and problem in message
 
 
 @pytest.mark.parametrize(

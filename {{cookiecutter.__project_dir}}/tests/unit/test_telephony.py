@@ -731,6 +731,10 @@ def phone_llm(replies: list[Reply], *, answered_by: AMDCategory | None = None) -
     the callee's greeting with the session's LLM: those requests get `answered_by`."""
 
     def answer(chat_ctx: llm.ChatContext) -> Reply:
+{%- if cookiecutter.architecture == "realtime" %}
+        if (sentence := asked_to_say(chat_ctx)) is not None:
+            return Reply(sentence)
+{%- endif %}
         if from_amd(chat_ctx):
             assert answered_by is not None, "AMD asked for a verdict this test does not expect"
             return Reply(tool_calls=[ToolCall("save_prediction", {"label": answered_by.value})])
@@ -740,13 +744,34 @@ def phone_llm(replies: list[Reply], *, answered_by: AMDCategory | None = None) -
     return ScriptedLLM(answer)
 
 
+{% if cookiecutter.architecture == "realtime" -%}
+def asked_to_say(request: llm.ChatContext) -> str | None:
+    """The fixed sentence `calls.announce` asked the model to say, which it says as asked."""
+    prefix = calls.SAY_VERBATIM.format(text="")
+    last = request.items[-1] if request.items else None
+    text = last.text_content if isinstance(last, llm.ChatMessage) else None
+    if text and prefix in text:
+        return text[text.index(prefix) + len(prefix) :].strip()
+    return None
+
+
+{% endif -%}
 def from_amd(request: llm.ChatContext) -> bool:
     first = request.items[0] if request.items else None
     return isinstance(first, llm.ChatMessage) and first.text_content == AMD_PROMPT
 
 
 def agent_requests(model: ScriptedLLM) -> list[llm.ChatContext]:
+{%- if cookiecutter.architecture == "realtime" %}
+    """The model's own turns: neither AMD's questions nor the fixed sentences it was given."""
+    return [
+        request
+        for request in model.requests
+        if not from_amd(request) and asked_to_say(request) is None
+    ]
+{%- else %}
     return [request for request in model.requests if not from_amd(request)]
+{%- endif %}
 
 
 def callee_says(session: AgentSession[UserData], transcript: str) -> None:
@@ -1182,6 +1207,13 @@ async def test_a_warm_transfer_briefs_a_colleague_then_joins_the_caller(
         await session.run(user_input="Can I talk to a person?")
         await call.wait_until(lambda: calls.WARM_TRANSFER_DONE in call.said())
         await session.wait_for_idle()
+{%- if cookiecutter.architecture == "realtime" %}
+        # The model's sentence is its own reply: the tool goes on once it has been said. livekit
+        # emits no event when the output is turned off, so this polls.
+        async with asyncio.timeout(5):
+            while session.output.audio_enabled:  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+{%- endif %}
         # The bridged call goes on without the agent, until the caller hangs up.
         assert not session.output.audio_enabled
         assert not session.input.audio_enabled

@@ -85,6 +85,25 @@ class MetadataError(ValueError):
     pass
 
 
+{%- if cookiecutter.architecture == "realtime" %}
+
+
+# A speech-to-speech model has no TTS to read a sentence as written: it is asked to say it.
+SAY_VERBATIM = "Say exactly this, word for word, and nothing else: {text}"
+{%- endif %}
+
+
+async def announce(session: AgentSession[UserData], text: str) -> None:
+{%- if cookiecutter.architecture == "realtime" %}
+    """Say a fixed sentence, through the realtime model (there is no TTS). The model detects
+    the caller's turns itself, so livekit keeps it interruptible."""
+    await session.generate_reply(instructions=SAY_VERBATIM.format(text=text))
+{%- else %}
+    """Say a fixed sentence through the TTS, whole: the caller cannot cut it off."""
+    await session.say(text, allow_interruptions=False)
+{%- endif %}
+
+
 def sip_service() -> SipService:
     return get_job_context().api.sip
 
@@ -223,7 +242,7 @@ async def answered_by(
     """Each AMD outcome on its own: one greeting for a person, a message for a voicemail."""
     logger.info("outbound call answered: %s (%s)", verdict.category.value, verdict.reason)
     if verdict.category == AMDCategory.MACHINE_VM:
-        await session.say(VOICEMAIL_MESSAGE, allow_interruptions=False)
+        await announce(session, VOICEMAIL_MESSAGE)
         ctx.shutdown(reason="left a voicemail")
         return
     if verdict.category == AMDCategory.MACHINE_UNAVAILABLE:
@@ -260,7 +279,7 @@ async def transfer_to_human(context: RunContext[UserData]) -> str | None:
 
 async def cold_transfer(context: RunContext[UserData], identity: str, target: str) -> None:
     """The carrier moves the caller to `target` (SIP REFER); the agent's part ends there."""
-    await context.session.say(TRANSFER_NOTICE, allow_interruptions=False)
+    await announce(context.session, TRANSFER_NOTICE)
     try:
         response = await sip_service().transfer_sip_participant(
             api.TransferSIPParticipantRequest(
@@ -287,7 +306,7 @@ async def cold_transfer(context: RunContext[UserData], identity: str, target: st
 async def warm_transfer(context: RunContext[UserData], target: str) -> None:
     """The agent calls `target`, briefs the person (caller on hold music) and, once they
     agree, brings them into the caller's room (livekit's WarmTransferTask)."""
-    await context.session.say(WARM_TRANSFER_NOTICE, allow_interruptions=False)
+    await announce(context.session, WARM_TRANSFER_NOTICE)
     try:
         await WarmTransferTask(
             sip_call_to=target,
@@ -297,7 +316,7 @@ async def warm_transfer(context: RunContext[UserData], target: str) -> None:
     except ToolError as error:  # not answered, declined, voicemail, hung up
         logger.warning("warm transfer to %s failed: %s", mask(target), error.message)
         raise ToolError(TRANSFER_FAILED) from error
-    await context.session.say(WARM_TRANSFER_DONE, allow_interruptions=False)
+    await announce(context.session, WARM_TRANSFER_DONE)
     # The agent stays in the room, silent, so that when either person hangs up the call ends
     # for the other too (WarmTransferTask deletes the room; the session's close ends the job).
     context.session.input.set_audio_enabled(False)

@@ -8,7 +8,7 @@ path as livekit's own, so one command (and one Dockerfile step) fetches everythi
 import logging
 
 from livekit.agents import Plugin
-{%- if cookiecutter.stt == "faster-whisper" %}
+{%- if cookiecutter.__stt == "faster-whisper" %}
 
 from {{ cookiecutter.__package }}.local_stt import fetch_whisper
 from {{ cookiecutter.__package }}.settings import Settings, load_env_file
@@ -22,7 +22,7 @@ class ProjectModels(Plugin):
         super().__init__(__name__, "0.1.0", __name__, logger)
 
     def download_files(self) -> None:
-{%- if cookiecutter.stt == "faster-whisper" %}
+{%- if cookiecutter.__stt == "faster-whisper" %}
         load_env_file()
         settings = Settings.from_env()
         for model in filter(None, (settings.stt_model, settings.fallback_stt_model)):
