@@ -312,10 +312,11 @@ NOT_USED = {
 def derived_notes():
     """One line per answer the template had to change or could not use."""
     notes = []
+    # Under the pipeline only the realtime model goes unused, and its prompt says so.
     unused = [answer for key, answer in NOT_USED.items() if ANSWERS[key] == "none"]
     if ANSWERS["architecture"] != "pipeline":
         unused.append("turn_detection")
-    if unused:
+    if ANSWERS["architecture"] != "pipeline":
         notes.append(
             f"architecture={ANSWERS['architecture']} does not use "
             f"{', '.join(f'{answer}={ANSWERS[answer]}' for answer in unused)}."

@@ -14,7 +14,7 @@
 {%- if cookiecutter.__tts_access == "plugins" and cookiecutter.__tts in ["cartesia", "elevenlabs"] %}{% set _ = plugin_names.append(cookiecutter.__tts) %}{% endif -%}
 {%- if cookiecutter.__realtime_access == "plugins" and cookiecutter.__realtime_model == "gemini-live" %}{% set _ = plugin_names.append("google") %}{% endif -%}
 {%- if cookiecutter.noise_cancellation != "none" %}{% set _ = plugin_names.append("noise_cancellation") %}{% endif -%}
-{%- set agents_names = ["TurnHandlingOptions"] -%}
+{%- set agents_names = ["AgentSession", "TurnHandlingOptions", "UserInputTranscribedEvent"] if follows_language else ["TurnHandlingOptions"] -%}
 {%- if "inference" in accesses or cookiecutter.__turn_detection == "audio-model" %}{% set _ = agents_names.append("inference") %}{% endif -%}
 {%- set _ = agents_names.append("llm") -%}
 {%- if room_options %}{% set _ = agents_names.append("room_io") %}{% endif -%}
@@ -56,9 +56,14 @@ from typing import Any, Protocol
 {% if phone_filter -%}
 from livekit import rtc
 {% endif -%}
+{%- if (agents_names | join(", ") | length) + 27 <= 100 -%}
 from livekit.agents import {{ agents_names | join(", ") }}
-{%- if follows_language %}
-from livekit.agents import AgentSession, UserInputTranscribedEvent
+{%- else -%}
+from livekit.agents import (
+{%- for name in agents_names %}
+    {{ name }},
+{%- endfor %}
+)
 {%- endif %}
 {%- if phone_filter %}
 from livekit.agents.voice.room_io.types import NoiseCancellationParams
@@ -81,10 +86,16 @@ from .text_turn_detector import MultilingualModel
 FALLBACK_RETRIES = 0
 {%- if not pipeline %}
 {%- set rate = 16000 if cookiecutter.__realtime_access == "plugins" and cookiecutter.__realtime_model == "gemini-live" else 24000 %}
-# The rate the realtime model takes its input audio at: {% if rate == 16000 %}Gemini Live's API takes 16 kHz PCM{% else %}the OpenAI realtime protocol takes 24 kHz
-# PCM{% if cookiecutter.__realtime_access == "inference" %} (LiveKit Inference speaks it for every realtime model){% endif %}{% endif %}. The room's
-# audio is resampled once, to this rate; a phone call's 8 kHz audio reaches the room as 48 kHz
-# Opus (LiveKit's SIP bridge transcodes it), so nothing here runs at 8 kHz.
+{%- if rate == 16000 %}
+# The rate the realtime model takes its input audio at: Gemini Live's API takes 16 kHz PCM.
+{%- elif cookiecutter.__realtime_access == "inference" %}
+# The rate the realtime model takes its input audio at: the OpenAI realtime protocol, which
+# LiveKit Inference speaks for every realtime model, takes 24 kHz PCM.
+{%- else %}
+# The rate the realtime model takes its input audio at: the OpenAI realtime API takes 24 kHz PCM.
+{%- endif %}
+# The room's audio is resampled once, to this rate; a phone call's 8 kHz audio reaches the room
+# as 48 kHz Opus (LiveKit's SIP bridge transcodes it), so nothing here runs at 8 kHz.
 REALTIME_INPUT_SAMPLE_RATE = {{ rate }}
 {%- endif %}
 {%- if pipeline %}
@@ -338,9 +349,13 @@ def build_room_options() -> room_io.RoomOptions:
     )
 {%- elif phone_filter %}
     return room_io.RoomOptions(
+{%- if rate_arg %}
         audio_input=room_io.AudioInputOptions(
-            {% if rate_arg %}{{ rate_arg }}, {% endif %}noise_cancellation=pick_noise_filter
+            {{ rate_arg }}, noise_cancellation=pick_noise_filter
         )
+{%- else %}
+        audio_input=room_io.AudioInputOptions(noise_cancellation=pick_noise_filter)
+{%- endif %}
     )
 
 
@@ -352,9 +367,13 @@ def pick_noise_filter(params: NoiseCancellationParams) -> rtc.NoiseCancellationO
 {%- else %}
     noise_filter = noise_cancellation.{{ {"bvc": "BVC", "bvc-telephony": "BVCTelephony", "nc": "NC"}[cookiecutter.noise_cancellation] }}()
     return room_io.RoomOptions(
+{%- if rate_arg %}
         audio_input=room_io.AudioInputOptions(
-            {% if rate_arg %}{{ rate_arg }}, {% endif %}noise_cancellation=noise_filter
+            {{ rate_arg }}, noise_cancellation=noise_filter
         )
+{%- else %}
+        audio_input=room_io.AudioInputOptions(noise_cancellation=noise_filter)
+{%- endif %}
     )
 {%- endif %}
 {%- endif %}
