@@ -5,24 +5,19 @@ the report is.
 """
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.__package }}.bench import __main__ as cli
-from {{ cookiecutter.__package }}.bench import modes
-from {{ cookiecutter.__package }}.bench.profile import (
-    DEFAULT_PROFILE,
-    Profile,
-    ProfileError,
-)
-from {{ cookiecutter.__package }}.bench.timeline import (
-    STAGES,
-    TurnMarks,
-    breakdown,
-    percentile,
-)
-from {{ cookiecutter.__package }}.bench.worker import Usage
+from bench import __main__ as cli
+from bench import modes
+from bench.profile import DEFAULT_PROFILE, Profile, ProfileError
+from bench.timeline import STAGES, TurnMarks, breakdown, percentile
+from bench.worker import Usage
+from tests.entry_point import run_python
+
+PROJECT = Path(__file__).parents[2]
 
 
 def marks(**overrides: float) -> TurnMarks:
@@ -102,6 +97,13 @@ def test_bad_input_stops_with_a_message_and_no_traceback(
     assert "missing field(s)" in capsys.readouterr().err
     assert cli.main(["compare", "--baseline", "nonexistent"]) == 2
     assert "neither a configuration" in capsys.readouterr().err
+
+
+def test_it_runs_from_the_projects_root_as_documented() -> None:
+    """`python -m bench` from the root: a package beside the agent's, not inside it."""
+    result = run_python("-m", "bench", "profile", cwd=PROJECT, environ=dict(os.environ))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == json.loads(DEFAULT_PROFILE.read_text())
 
 
 def test_capacity_limits_scale_to_the_reference_worker() -> None:

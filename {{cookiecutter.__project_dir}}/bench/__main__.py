@@ -1,6 +1,6 @@
 """This agent's latency and capacity, measured offline.
 
-Run `uv run python -m {{ cookiecutter.__package }}.bench --help` for the modes.
+Run `uv run python -m bench --help` from the project's root for the modes.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ simulated with latencies from a profile (published figures for the providers you
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
-        prog="python -m {{ cookiecutter.__package }}.bench",
+        prog="python -m bench",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

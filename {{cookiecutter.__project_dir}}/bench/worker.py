@@ -18,7 +18,8 @@ from typing import Any
 import psutil
 from livekit.agents import AgentServer, JobContext, JobProcess
 
-from ..providers import load_vad
+from {{ cookiecutter.__package }}.providers import load_vad
+
 from .configs import session_config
 from .profile import Profile
 from .speech import conversation

@@ -10,7 +10,8 @@ from pathlib import Path
 from livekit.agents import TurnHandlingOptions, vad
 from livekit.plugins import silero
 
-from ..providers import build_turn_handling
+from {{ cookiecutter.__package }}.providers import build_turn_handling
+
 from .profile import Profile
 from .run import run_conversation
 from .speech import Utterance
