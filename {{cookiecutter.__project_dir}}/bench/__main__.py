@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from . import modes
-from .configs import CONFIGS, ConfigError, session_config
+from .configs import CONFIGS, CallFailed, ConfigError, session_config
 from .profile import DEFAULT_PROFILE, Profile, ProfileError
 from .speech import SPEECH_DIR, SpeechError, conversation
 
@@ -120,18 +120,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Cannot run the benchmark: {error}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if args.mode == "latency":
-        modes.latency(run, config=args.config, turns=args.turns)
-    elif args.mode == "compare":
-        modes.compare(run, baseline=args.baseline, turns=args.turns, rounds=args.rounds)
-    else:
-        modes.capacity(
-            run,
-            steps=args.steps,
-            turns=args.turns,
-            threshold_ms=args.threshold_ms,
-            stagger_window=args.stagger,
-        )
+    try:
+        if args.mode == "latency":
+            modes.latency(run, config=args.config, turns=args.turns)
+        elif args.mode == "compare":
+            modes.compare(run, baseline=args.baseline, turns=args.turns, rounds=args.rounds)
+        else:
+            modes.capacity(
+                run,
+                steps=args.steps,
+                turns=args.turns,
+                threshold_ms=args.threshold_ms,
+                stagger_window=args.stagger,
+            )
+    except CallFailed as error:
+        print(f"Cannot run the benchmark: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
