@@ -29,12 +29,14 @@ import re
 import resource
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-from bake import TEMPLATE, project_environment, uv_available
+import yaml
+from bake import TEMPLATE, BakedProject, project_environment, uv_available
 from template_copies import copy_template
 
 # The projects the pages generate, and where a page that is about a project starts.
@@ -358,3 +360,20 @@ def test_strip_comment_keeps_quoted_hashes() -> None:
     assert strip_comment("uv sync   # creates .venv") == "uv sync"
     assert strip_comment("echo '# not a comment' # one") == "echo '# not a comment'"
     assert strip_comment('a "b#c"') == 'a "b#c"'
+
+
+def test_the_kustomize_edit_names_the_image_the_deployment_runs(
+    baked: Callable[..., BakedProject],
+) -> None:
+    """The skipped `kustomize edit set image NAME=...` works only if NAME is the image that
+    kustomization.yaml's `images:` rewrites, which must be the Deployment's."""
+    project = baked(deploy_target="kubernetes")
+    line = next(line for line in project.read("README.md").splitlines() if "kustomize edit" in line)
+    name = re.search(r"set image (\S+)=", line)
+    assert name, line
+    kustomization = yaml.safe_load(project.read("deploy/kubernetes/kustomization.yaml"))
+    assert [image["name"] for image in kustomization["images"]] == [name.group(1)]
+    deployment = yaml.safe_load(project.read("deploy/kubernetes/deployment.yaml"))
+    containers = deployment["spec"]["template"]["spec"]["containers"]
+    assert [c["image"].rsplit(":", 1)[0] for c in containers] == [name.group(1)]
+    assert name.group(1) == project.answers["project_slug"]  # docs/deploy/kubernetes.md's APP
