@@ -13,14 +13,16 @@ A page's blocks run as one session, as the reader would run them: the template's
 getting-started start in a copy of the template, the other pages in the project they are about
 (`<package>` filled in), and `cd` moves the session. Inline commands are prose about a project:
 they run in the page's project. A command is run once per directory, however many pages repeat
-it.
-`uvx cookiecutter@V` runs this environment's cookiecutter, which must be version V; nothing
-else is rewritten. Keys are removed from the environment: the docs say what works without them.
+it. `uvx cookiecutter@V` runs this environment's cookiecutter, which must be version V; nothing
+else is rewritten. Generation runs with LIVEKIT_TEMPLATE_SKIP_SETUP=1, since the pages' own
+`uv sync` and download-files follow, and without any key in the environment: the docs say what
+works without one.
 
 Each command must match one rule of RULES, and each rule must match a command, so a page that
 adds a command, or drops the one a rule was for, fails here until the table says what to do.
 Cost: two generations, two `uv sync` from uv's cache, download-files, the models check, the
-knowledge ingest and search, the evals' skip and a few --help forms: about 45 s of CPU.
+knowledge ingest and search, the evals' skip and the benchmark's profile and --help: about
+45 s of CPU (50 s wall on 2 busy cores).
 """
 
 from __future__ import annotations
