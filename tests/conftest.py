@@ -46,6 +46,7 @@ def baked(cookies_session: Cookies) -> Callable[..., BakedProject]:
 @pytest.fixture(scope="session")
 def project_suites(tmp_path_factory: pytest.TempPathFactory) -> ProjectSuites:
     """Project-suite outcomes shared by every pytest-xdist worker of this run."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
     base = tmp_path_factory.getbasetemp()
-    return ProjectSuites((base.parent if worker else base) / "project-suites", worker or "main")
+    return ProjectSuites(
+        (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "project-suites"
+    )

@@ -54,7 +54,7 @@ def _owned_paths(answers: dict[str, object]) -> dict[str, bool]:
         "models.toml": True,
         "tests/unit/test_realtime.py": answers["architecture"] != "pipeline",
         "tests/scripted_realtime.py": answers["architecture"] != "pipeline",
-        f"{pkg}/bench/__main__.py": answers["architecture"] == "pipeline",
+        "bench/__main__.py": answers["architecture"] == "pipeline",
         "tests/unit/test_bench.py": answers["architecture"] == "pipeline",
         "tests/unit/test_vad.py": answers["architecture"] == "pipeline",
     }

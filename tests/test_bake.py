@@ -12,14 +12,21 @@ from collections.abc import Callable
 
 import pytest
 from bake import (
-    BENCH_RUNS,
     BakedProject,
     ProjectSuites,
     code_shape,
     leftover_jinja,
     uv_available,
 )
-from combinations import CODE_TOKENS, DIMENSIONS, combo_id, complete, default_suite, token
+from combinations import (
+    CODE_TOKENS,
+    DIMENSIONS,
+    bench_rows,
+    combo_id,
+    complete,
+    default_suite,
+    token,
+)
 from expectations import owned_paths
 from static_checks import reserved_names, static_problems
 
@@ -84,7 +91,7 @@ def test_ruff_check_and_format_pass(project: BakedProject) -> None:
 
 
 # The benchmark's real run, where its generated code differs (tests/bake.py, BENCH_RUNS).
-BENCH_ROWS = {combo_id(complete(run)) for run in BENCH_RUNS}
+BENCH_ROWS = {combo_id(row) for row in bench_rows()}
 
 
 @pytest.mark.skipif(not uv_available(), reason="uv is not installed")

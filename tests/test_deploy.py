@@ -647,6 +647,8 @@ def test_the_dockerfile_builds_in_a_clean_directory_and_the_runtime_finds_its_mo
         assert not any(f.endswith(decoy.format(package=package)) for f in image_files), decoy
     assert not any(Path(f).name == ".env.local" for f in image_files)
     assert not (app / ".venv/bin/pytest").exists(), "dev tools must not ship in the image"
+    benchmark = [p for p in (app / "bench", *(app / "src").rglob("bench")) if p.exists()]
+    assert benchmark == [], "the benchmark and its recordings must not ship in the image"
     assert final.cmd[:4] == ["python", "-m", "livekit.agents", "start"]
     if REPLAY_BAKES[bake_name].get("use_rag"):
         assert (app / "knowledge/.index.sqlite3").stat().st_size > 0, "no knowledge index"

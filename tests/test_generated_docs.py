@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 
@@ -115,7 +116,13 @@ def test_readme_shows_how_a_cookiecutter_project_adopts_cruft(project: BakedProj
         k: v for k, v in project.answers.items() if k != "run_setup" and not k.startswith("_")
     }
     assert recorded == expected
-    assert "--checkout" in command
+    # The template and commit it came from, as the hook recorded them (tests/test_hooks.py
+    # covers a template without git, where the placeholder stays).
+    source = json.loads(project.read(".template.json"))
+    commit = source["commit"] or "<commit>"
+    assert command.startswith(
+        f"uvx cruft link --checkout {commit} {shlex.quote(source['template'])} -y "
+    )
     assert "[tool.cruft] skip" in updating
 
 

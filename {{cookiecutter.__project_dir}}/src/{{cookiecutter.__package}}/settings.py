@@ -309,7 +309,10 @@ def exit_if_unusable(command: str, environ: Mapping[str, str] = os.environ) -> N
 
 
 def command_from_argv(argv: list[str]) -> str:
-    """The agent command in `agent.py console --text` or `-m livekit.agents start agent.py`."""
+    """The agent command in `agent.py console --text` or `-m livekit.agents start agent.py`;
+    none for `--help`, which needs no settings."""
+    if "--help" in argv or "-h" in argv:
+        return ""
     return next((arg for arg in argv[1:] if arg == "console" or arg in SERVER_COMMANDS), "")
 
 

@@ -23,7 +23,7 @@ def load_model() -> None:
     """Load the model from the local cache as the worker's inference process does at start.
 
     The plugin's runner is private, but it is the only code that opens these files the way the
-    worker will; `python -m {{ cookiecutter.__package }}.models` uses it to prove an image has them.
+    worker will; the package's `models` command uses it to prove an image has them.
     """
     # Imported above under the filter already, so this import warns no more.
     from livekit.plugins.turn_detector.multilingual import _EUORunnerMultilingual

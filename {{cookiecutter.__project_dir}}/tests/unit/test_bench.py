@@ -4,25 +4,24 @@ Figures are never asserted (a loaded CI machine would make that flaky); the stru
 the report is.
 """
 
+import dataclasses
 import json
+import os
 from pathlib import Path
+from unittest.mock import create_autospec
 
 import pytest
+from livekit.agents import JobContext, TurnHandlingOptions
 
-from {{ cookiecutter.__package }}.bench import __main__ as cli
-from {{ cookiecutter.__package }}.bench import modes
-from {{ cookiecutter.__package }}.bench.profile import (
-    DEFAULT_PROFILE,
-    Profile,
-    ProfileError,
-)
-from {{ cookiecutter.__package }}.bench.timeline import (
-    STAGES,
-    TurnMarks,
-    breakdown,
-    percentile,
-)
-from {{ cookiecutter.__package }}.bench.worker import Usage
+from bench import __main__ as cli
+from bench import configs, modes, worker
+from bench.profile import DEFAULT_PROFILE, Profile, ProfileError
+from bench.speech import SPEECH_DIR
+from bench.timeline import STAGES, TurnMarks, breakdown, percentile
+from bench.worker import Jobs, Usage
+from tests.entry_point import run_python
+
+PROJECT = Path(__file__).parents[2]
 
 
 def marks(**overrides: float) -> TurnMarks:
@@ -104,6 +103,13 @@ def test_bad_input_stops_with_a_message_and_no_traceback(
     assert "neither a configuration" in capsys.readouterr().err
 
 
+def test_it_runs_from_the_projects_root_as_documented() -> None:
+    """`python -m bench` from the root: a package beside the agent's, not inside it."""
+    result = run_python("-m", "bench", "profile", cwd=PROJECT, environ=dict(os.environ))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == json.loads(DEFAULT_PROFILE.read_text())
+
+
 def test_capacity_limits_scale_to_the_reference_worker() -> None:
     usage = Usage(
         job_cpu_seconds=8.0,
@@ -121,6 +127,49 @@ def test_capacity_limits_scale_to_the_reference_worker() -> None:
     assert limit["limited_by"] == "CPU"
     over = modes.Step.measure(8, [marks(first_audio_out=101.4)], 0, usage, threshold_ms=60)
     assert not over.passed
+
+
+MISSING_MODEL = (
+    'livekit-plugins-turn-detector initialization failed. Could not find file "languages.json".'
+)
+
+
+async def test_a_call_whose_model_is_missing_reports_why_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job tells the benchmark why it failed and ends, instead of leaving it to wait."""
+
+    def missing_model() -> TurnHandlingOptions:
+        raise RuntimeError(MISSING_MODEL)
+
+    project = dataclasses.replace(configs.CONFIGS["project"], turn_handling=missing_model)
+    monkeypatch.setitem(configs.CONFIGS, "project", project)
+    ticket = tmp_path / "0000.ticket"
+    run = modes.Run(tmp_path, Profile.from_file(DEFAULT_PROFILE), SPEECH_DIR)
+    ticket.write_text(json.dumps(dataclasses.asdict(run.ticket("project", 1))))
+    ctx = create_autospec(JobContext, instance=True)
+    ctx.job.room.name = str(ticket)
+    ctx.proc.userdata = {"vad": None}
+
+    await worker.bench_session(ctx)
+
+    failure = ticket.with_suffix(".failed").read_text()
+    assert "\n" not in failure and MISSING_MODEL in failure
+{%- if cookiecutter.__turn_detection in ["audio-model", "text-model"] %}
+    assert failure.startswith(configs.END_OF_TURN_MODEL) and "download-files" in failure
+{%- endif %}
+    assert not ticket.with_suffix(".result").exists()
+    ctx.shutdown.assert_called_once()
+
+
+def test_a_failed_call_stops_the_benchmark_with_that_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    usage = Usage(0.0, 0.0, [], 0.0, "pss")
+    jobs = Jobs(turns=[[]], failures=["The model did not load."], usage=usage)
+    monkeypatch.setattr(modes, "run_jobs", lambda *args, **kwargs: jobs)
+    assert cli.main(["latency", "--turns", "1", "--out", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == "Cannot run the benchmark: The model did not load.\n"
 
 
 @pytest.mark.bench

@@ -1,5 +1,5 @@
 {%- set plugin = "silero" if cookiecutter.architecture == "pipeline" else "noise_cancellation" if cookiecutter.noise_cancellation != "none" else ("google" if cookiecutter.__realtime_model == "gemini-live" else "openai") if cookiecutter.__realtime_access == "plugins" or cookiecutter.__tts_access == "plugins" and cookiecutter.__tts == "openai" else cookiecutter.__tts if cookiecutter.__tts_access == "plugins" else "" -%}
-"""`python -m {{ cookiecutter.__package }}.models`, the image's proof that its models load offline."""
+"""The package's `models` command: the image's proof that its models load offline."""
 
 import pytest
 

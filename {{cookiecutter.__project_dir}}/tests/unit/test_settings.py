@@ -180,6 +180,9 @@ def test_a_missing_or_broken_models_file_stops_with_one_message(
         (["src/agent.py", "download-files"], ""),
         (["/venv/lib/livekit/agents/__main__.py", "start", "src/agent.py"], "start"),
         (["src/agent.py"], ""),
+        # Help needs no settings, for any command.
+        (["src/agent.py", "console", "--help"], ""),
+        (["/venv/lib/livekit/agents/__main__.py", "start", "-h"], ""),
     ],
 )
 def test_command_is_read_from_argv(argv: list[str], command: str) -> None:

@@ -1,6 +1,6 @@
 """This agent's latency and capacity, measured offline.
 
-Run `uv run python -m {{ cookiecutter.__package }}.bench --help` for the modes.
+Run `uv run python -m bench --help` from the project's root for the modes.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from . import modes
-from .configs import CONFIGS, ConfigError, session_config
+from .configs import CONFIGS, CallFailed, ConfigError, session_config
 from .profile import DEFAULT_PROFILE, Profile, ProfileError
 from .speech import SPEECH_DIR, SpeechError, conversation
 
@@ -25,7 +25,7 @@ simulated with latencies from a profile (published figures for the providers you
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
-        prog="python -m {{ cookiecutter.__package }}.bench",
+        prog="python -m bench",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -120,18 +120,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Cannot run the benchmark: {error}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    if args.mode == "latency":
-        modes.latency(run, config=args.config, turns=args.turns)
-    elif args.mode == "compare":
-        modes.compare(run, baseline=args.baseline, turns=args.turns, rounds=args.rounds)
-    else:
-        modes.capacity(
-            run,
-            steps=args.steps,
-            turns=args.turns,
-            threshold_ms=args.threshold_ms,
-            stagger_window=args.stagger,
-        )
+    try:
+        if args.mode == "latency":
+            modes.latency(run, config=args.config, turns=args.turns)
+        elif args.mode == "compare":
+            modes.compare(run, baseline=args.baseline, turns=args.turns, rounds=args.rounds)
+        else:
+            modes.capacity(
+                run,
+                steps=args.steps,
+                turns=args.turns,
+                threshold_ms=args.threshold_ms,
+                stagger_window=args.stagger,
+            )
+    except CallFailed as error:
+        print(f"Cannot run the benchmark: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

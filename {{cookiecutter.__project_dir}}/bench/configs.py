@@ -10,11 +10,23 @@ from pathlib import Path
 from livekit.agents import TurnHandlingOptions, vad
 from livekit.plugins import silero
 
-from ..providers import build_turn_handling
+from {{ cookiecutter.__package }}.providers import build_turn_handling
+
 from .profile import Profile
 from .run import run_conversation
 from .speech import Utterance
 from .timeline import Timeline
+{%- if cookiecutter.__turn_detection == "text-model" %}
+
+END_OF_TURN_MODEL = "The multilingual text end-of-turn model (livekit-plugins-turn-detector)"
+{%- elif cookiecutter.__turn_detection == "audio-model" %}
+
+END_OF_TURN_MODEL = "LiveKit's end-of-turn audio model (livekit-local-inference)"
+{%- endif %}
+
+
+class CallFailed(Exception):
+    """A benchmark call that could not run; the message says why and what to do, in one line."""
 
 
 @dataclass(frozen=True)
@@ -33,10 +45,23 @@ class SessionConfig:
         turns: int,
         prewarmed_vad: vad.VAD,
     ) -> Timeline:
+{%- if cookiecutter.__turn_detection in ["audio-model", "text-model"] %}
+        try:
+            turn_handling = self.turn_handling()
+        except Exception as error:
+            raise CallFailed(
+                f"{END_OF_TURN_MODEL} did not load in the call process ({error}). Fetch the"
+                " project's models first: `uv run python -m livekit.agents download-files`"
+                " (it needs the network), then `uv run python -m"
+                " {{ cookiecutter.__package }}.models` names any still missing."
+            ) from error
+{%- else %}
+        turn_handling = self.turn_handling()
+{%- endif %}
         return await run_conversation(
             profile,
             [utterances[i % len(utterances)] for i in range(turns)],
-            turn_handling=self.turn_handling(),
+            turn_handling=turn_handling,
             voice_activity=self.voice_activity() if self.voice_activity else prewarmed_vad,
         )
 

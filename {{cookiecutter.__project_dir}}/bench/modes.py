@@ -12,7 +12,7 @@ from typing import Any
 import psutil
 
 from . import report
-from .configs import session_config
+from .configs import CallFailed, session_config
 from .profile import Profile
 from .timeline import TurnMarks, breakdown, percentile, summarise
 from .worker import Ticket, Usage, run_jobs
@@ -35,13 +35,18 @@ class Run:
 
 
 def run_tickets(tickets: list[Ticket], stagger: float = 0.0) -> tuple[list[TurnMarks], int, Usage]:
-    """Run the tickets as jobs; return the complete turns, how many went unanswered, usage."""
+    """Run the tickets as jobs; return the complete turns, how many went unanswered, usage.
+
+    Raises CallFailed, with the first job's reason, when a job could not run its call.
+    """
     with tempfile.TemporaryDirectory(prefix="bench-") as workdir:
-        jobs, usage = run_jobs(tickets, Path(workdir), stagger=stagger)
-    turns = [turn for job in jobs for turn in job]
+        jobs = run_jobs(tickets, Path(workdir), stagger=stagger)
+    if jobs.failures:
+        raise CallFailed(jobs.failures[0])
+    turns = [turn for job in jobs.turns for turn in job]
     complete = [turn for turn in turns if turn.complete()]
     expected = sum(ticket.turns for ticket in tickets)
-    return complete, expected - len(complete), usage
+    return complete, expected - len(complete), jobs.usage
 
 
 def latency(run: Run, *, config: str, turns: int) -> dict[str, Any]:
@@ -189,7 +194,13 @@ def capacity(
             stopped_by = f"memory: {sessions} sessions would not fit in the free memory"
             break
         tickets = [run.ticket("project", turns)] * sessions
-        done, missing, usage = run_tickets(tickets, stagger=stagger_window / sessions)
+        try:
+            done, missing, usage = run_tickets(tickets, stagger=stagger_window / sessions)
+        except CallFailed as error:
+            if not results:
+                raise
+            stopped_by = f"a call failed at {sessions} sessions: {error}"
+            break
         step = Step.measure(sessions, done, missing, usage, threshold_ms=threshold_ms)
         results.append(step)
         print(step.row(), flush=True)

@@ -18,8 +18,9 @@ from typing import Any
 import psutil
 from livekit.agents import AgentServer, JobContext, JobProcess
 
-from ..providers import load_vad
-from .configs import session_config
+from {{ cookiecutter.__package }}.providers import load_vad
+
+from .configs import CallFailed, session_config
 from .profile import Profile
 from .speech import conversation
 from .timeline import TurnMarks
@@ -60,14 +61,18 @@ async def bench_session(ctx: JobContext) -> None:
     # The room name carries the ticket's path: the forkserver keeps the environment of the
     # first run, so a second run in the same process could not pass it through a variable.
     ticket_path = Path(ctx.job.room.name)
-    ticket = await asyncio.to_thread(read_ticket, ticket_path)
-    timeline = await session_config(ticket.config).run(
-        Profile.from_dict(ticket.profile),
-        conversation(Path(ticket.speech_dir)),
-        turns=ticket.turns,
-        prewarmed_vad=ctx.proc.userdata["vad"],
-    )
-    await asyncio.to_thread(write_result, ticket_path, timeline.turns)
+    try:
+        ticket = await asyncio.to_thread(read_ticket, ticket_path)
+        timeline = await session_config(ticket.config).run(
+            Profile.from_dict(ticket.profile),
+            conversation(Path(ticket.speech_dir)),
+            turns=ticket.turns,
+            prewarmed_vad=ctx.proc.userdata["vad"],
+        )
+    except Exception as error:  # any failure goes back to the benchmark, which stops on it
+        await asyncio.to_thread(write_failure, ticket_path, error)
+    else:
+        await asyncio.to_thread(write_result, ticket_path, timeline.turns)
     ctx.shutdown(reason="benchmark conversation finished")
 
 
@@ -79,20 +84,36 @@ def write_result(ticket_path: Path, turns: list[TurnMarks]) -> None:
     ticket_path.with_suffix(".result").write_text(json.dumps([asdict(turn) for turn in turns]))
 
 
-def run_jobs(
-    tickets: list[Ticket], workdir: Path, *, stagger: float = 0.0
-) -> tuple[list[list[TurnMarks]], Usage]:
+def write_failure(ticket_path: Path, error: Exception) -> None:
+    message = str(error) if isinstance(error, CallFailed) else f"{type(error).__name__}: {error}"
+    ticket_path.with_suffix(".failed").write_text(" ".join(message.split()))
+
+
+@dataclass
+class Jobs:
+    """What the jobs of one run left behind."""
+
+    turns: list[list[TurnMarks]]
+    """Each job's turns (none for a job that failed or never finished)."""
+    failures: list[str]
+    """One line per job that failed, saying why."""
+    usage: Usage
+
+
+def run_jobs(tickets: list[Ticket], workdir: Path, *, stagger: float = 0.0) -> Jobs:
     """Run one job per ticket, starting them `stagger` seconds apart; return their turns."""
     paths = [workdir / f"{index:04d}.ticket" for index in range(len(tickets))]
     for path, ticket in zip(paths, tickets, strict=True):
         path.write_text(json.dumps(asdict(ticket)))
-    results = [path.with_suffix(".result") for path in paths]
     usage = asyncio.run(_serve(paths, stagger))
     turns = [
-        [TurnMarks(**turn) for turn in json.loads(path.read_text())] if path.exists() else []
-        for path in results
+        [TurnMarks(**turn) for turn in json.loads(result.read_text())] if result.exists() else []
+        for result in (path.with_suffix(".result") for path in paths)
     ]
-    return turns, usage
+    failures = [
+        failed.read_text() for path in paths if (failed := path.with_suffix(".failed")).exists()
+    ]
+    return Jobs(turns, failures, usage)
 
 
 async def _serve(tickets: list[Path], stagger: float) -> Usage:
@@ -108,19 +129,28 @@ async def _serve(tickets: list[Path], stagger: float) -> Usage:
             if index:
                 await asyncio.sleep(stagger)
             await server.simulate_job(str(ticket), fake_job=True)
-        await _wait_for_results([ticket.with_suffix(".result") for ticket in tickets], sampler)
+        await _wait_for_jobs(server, tickets, sampler)
     finally:
         await server.aclose()
         await running
     return sampler.finish()
 
 
-async def _wait_for_results(results: list[Path], sampler: UsageSampler) -> None:
-    """Sample resource use until every job has written its result (missing ones, after the
-    timeout, are reported as unanswered turns)."""
+async def _wait_for_jobs(server: AgentServer, tickets: list[Path], sampler: UsageSampler) -> None:
+    """Sample resource use until every job has written its result or its failure, or has
+    ended without either (its process died); the turns missing then, or at the timeout,
+    are reported as unanswered."""
+
+    def written() -> bool:
+        return all(
+            ticket.with_suffix(".result").exists() or ticket.with_suffix(".failed").exists()
+            for ticket in tickets
+        )
+
     try:
         async with asyncio.timeout(JOB_TIMEOUT_SECONDS):
-            while not await asyncio.to_thread(lambda: all(path.exists() for path in results)):
+            # Every job was launched before this (simulate_job waits for a process).
+            while server.active_jobs and not await asyncio.to_thread(written):
                 sampler.sample()
                 await asyncio.sleep(1.0)
     except TimeoutError:

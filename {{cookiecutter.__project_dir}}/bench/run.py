@@ -15,13 +15,13 @@ from livekit.agents import (
 )
 
 {% if cookiecutter.use_multi_agent -%}
-from ..team import Greeter
+from {{ cookiecutter.__package }}.team import Greeter
 {% else -%}
-from ..assistant import Assistant
+from {{ cookiecutter.__package }}.assistant import Assistant
 {% endif -%}
 {% if userdata -%}
-from ..userdata import UserData
-{% endif -%}
+from {{ cookiecutter.__package }}.userdata import UserData
+{% endif %}
 from .profile import Profile
 from .simulated import (
     ConversationInput,
