@@ -140,7 +140,7 @@ def remove_local_whisper_files():
 
 def remove_model_download_plugin():
     # Registers model downloads with `python -m livekit.agents download-files`.
-    if ANSWERS["stt"] != "faster-whisper":
+    if ANSWERS["stt"] != "faster-whisper" and ANSWERS["__turn_detection"] != "text-model":
         remove(*MODEL_DOWNLOAD_PLUGIN_FILES)
 
 
