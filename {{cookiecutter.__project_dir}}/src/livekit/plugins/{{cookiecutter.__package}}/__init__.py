@@ -8,16 +8,14 @@ path as livekit's own, so one command (and one Dockerfile step) fetches everythi
 import logging
 
 from livekit.agents import Plugin
-{%- if cookiecutter.stt == "faster-whisper" %}
 
+{% if cookiecutter.__turn_detection == "text-model" -%}
+from {{ cookiecutter.__package }} import text_turn_detector
+{% endif -%}
+{% if cookiecutter.stt == "faster-whisper" -%}
 from {{ cookiecutter.__package }}.local_stt import fetch_whisper
 from {{ cookiecutter.__package }}.settings import Settings, load_env_file
-{%- endif %}
-{%- if cookiecutter.__turn_detection == "text-model" %}
-
-from {{ cookiecutter.__package }} import text_turn_detector
-{%- endif %}
-
+{% endif %}
 logger = logging.getLogger(__name__)
 
 
