@@ -167,7 +167,7 @@ def remove_local_whisper_files():
 
 def remove_model_download_plugin():
     # Registers model downloads with `python -m livekit.agents download-files`.
-    if ANSWERS["__stt"] != "faster-whisper":
+    if ANSWERS["__stt"] != "faster-whisper" and ANSWERS["__turn_detection"] != "text-model":
         remove(*MODEL_DOWNLOAD_PLUGIN_FILES)
 
 
@@ -464,10 +464,10 @@ def next_commands():
         (f"cd {ANSWERS['project_slug']}", ""),
         ("cp .env.example .env.local", "then fill in the keys it lists"),
     ]
-    local_files = ANSWERS["stt"] == "faster-whisper" or ANSWERS["__turn_detection"] == "text-model"
+    local_files = ANSWERS["__stt"] == "faster-whisper" or ANSWERS["__turn_detection"] == "text-model"
     if local_files and not ANSWERS["run_setup"]:
         commands.append(("uv run python -m livekit.agents download-files", "the local model files"))
-    if ANSWERS["llm"] == "ollama":
+    if ANSWERS["__llm"] == "ollama":
         model = ANSWERS["_models"]["plugins"]["llm"]["ollama"]
         commands.append((f"ollama pull {model}", "the local language model (README.md, Ollama)"))
     if ANSWERS["use_rag"]:

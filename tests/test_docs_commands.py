@@ -86,6 +86,10 @@ RULES: list[tuple[str, Run | Covered | Skip | str]] = [
     (r"cp \.env\.example \.env\.local", Run()),
     # Setting the project up, offline from uv's cache.
     (r"uv sync( --locked)?", Run()),
+    (
+        r"uv sync --no-dev",
+        Covered("the Dockerfile's build stage runs it; tests/test_deploy.py replays that"),
+    ),
     (r"uv lock", Run()),
     (r"uv lock && uv sync", Run()),
     (r"uv run python -m livekit\.agents download-files", Run("finished downloading files")),
@@ -98,8 +102,8 @@ RULES: list[tuple[str, Run | Covered | Skip | str]] = [
         Run("returns.md", RAG_PROJECT),
     ),
     # The benchmark's cheap forms; its real runs are the project's own `bench` test.
-    (r"uv run python -m <package>\.bench profile", Run('"stt_final_delay"')),
-    (r"uv run python -m <package>\.bench --help", Run("latency")),
+    (r"uv run python -m bench profile", Run('"stt_final_delay"')),
+    (r"uv run python -m bench --help", Run("latency")),
     # Once: what the evals do without a key does not depend on the project's answers.
     (r"uv run pytest -m evals", Run("skipped", DEFAULT_PROJECT)),
     (
@@ -115,11 +119,11 @@ RULES: list[tuple[str, Run | Covered | Skip | str]] = [
     ),
     (r"uv run mypy", Covered("tests/test_bake.py, in each code shape's project suite")),
     (
-        r"uv run python -m <package>\.bench (latency|compare)",
+        r"uv run python -m bench (latency|compare)",
         Covered("the project's `bench` test runs it for real (tests/bake.py, BENCH_RUNS)"),
     ),
     (
-        r"uv run python -m <package>\.bench capacity",
+        r"uv run python -m bench capacity",
         Skip("offline, but about 10 minutes: too long for the suite"),
     ),
     (

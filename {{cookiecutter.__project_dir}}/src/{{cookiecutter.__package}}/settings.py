@@ -272,16 +272,21 @@ def malformed_for(command: str, environ: Mapping[str, str] = os.environ) -> dict
     url = environ.get("LIVEKIT_URL", "").strip()
     if command not in SERVER_COMMANDS or not url or is_livekit_url(url):
         return {}
-    schemes = ", ".join(f"{scheme}://" for scheme in LIVEKIT_URL_SCHEMES)
-    return {
-        "LIVEKIT_URL": f"{url!r} is not a server URL: it needs {schemes} and a host, "
-        "as in wss://<project>.livekit.cloud or ws://localhost:7880"
-    }
+    return {"LIVEKIT_URL": not_a_livekit_url(url)}
 
 
 def is_livekit_url(url: str) -> bool:
     parsed = urlparse(url)
     return parsed.scheme in LIVEKIT_URL_SCHEMES and bool(parsed.hostname)
+
+
+def not_a_livekit_url(url: str) -> str:
+    """What is wrong with a LIVEKIT_URL that `is_livekit_url` refuses."""
+    schemes = ", ".join(f"{scheme}://" for scheme in LIVEKIT_URL_SCHEMES)
+    return (
+        f"{url!r} is not a server URL: it needs {schemes} and a host, "
+        "as in wss://<project>.livekit.cloud or ws://localhost:7880"
+    )
 
 
 def describe_problems(

@@ -7,6 +7,9 @@ so any other deprecation in livekit still shows. Its model files come from the m
 run `uv run python -m livekit.agents download-files` once (the Dockerfile does it at build).
 """
 
+import os
+import urllib.error
+import urllib.request
 import warnings
 
 # The start of the plugin's warning (tests/unit/test_livekit_deprecations.py has all of it).
@@ -16,7 +19,10 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=PLUGIN_WARNING, category=DeprecationWarning)
     from livekit.plugins.turn_detector.multilingual import MultilingualModel
 
-__all__ = ["MultilingualModel", "load_model"]
+__all__ = ["MultilingualModel", "download_model", "load_model"]
+
+HUB = "https://huggingface.co"  # the model hub's default address (HF_ENDPOINT overrides it)
+HUB_TIMEOUT_SECONDS = 10
 
 
 def load_model() -> None:
@@ -29,3 +35,27 @@ def load_model() -> None:
     from livekit.plugins.turn_detector.multilingual import _EUORunnerMultilingual
 
     _EUORunnerMultilingual().initialize()
+
+
+def download_model() -> None:
+    """Fetch the model's files into the model hub's cache; stop at once when the hub cannot be
+    reached (the plugin's own download retries each file for about 50 s, then fails anyway)."""
+    from livekit.plugins.turn_detector.multilingual import _EUORunnerMultilingual
+
+    endpoint = os.environ.get("HF_ENDPOINT", HUB)
+    try:
+        urllib.request.urlopen(endpoint, timeout=HUB_TIMEOUT_SECONDS).close()
+    except urllib.error.HTTPError:
+        pass  # the hub answered: downloads can go ahead
+    except OSError as error:
+        reason = getattr(error, "reason", error)
+        raise SystemExit(
+            f"Cannot reach the model hub at {endpoint} ({reason}): the text end-of-turn model "
+            "needs it once. Run download-files again with network access, or set HF_ENDPOINT "
+            "to a mirror."
+        ) from None
+    _EUORunnerMultilingual._download_files()
+
+
+def fetched_by_the_project() -> None:
+    """The plugin's own download, replaced: the project's plugin fetches the one model it uses."""

@@ -8,12 +8,14 @@ path as livekit's own, so one command (and one Dockerfile step) fetches everythi
 import logging
 
 from livekit.agents import Plugin
-{%- if cookiecutter.__stt == "faster-whisper" %}
 
+{% if cookiecutter.__turn_detection == "text-model" -%}
+from {{ cookiecutter.__package }} import text_turn_detector
+{% endif -%}
+{% if cookiecutter.__stt == "faster-whisper" -%}
 from {{ cookiecutter.__package }}.local_stt import fetch_whisper
 from {{ cookiecutter.__package }}.settings import Settings, load_env_file
-{%- endif %}
-
+{% endif %}
 logger = logging.getLogger(__name__)
 
 
@@ -28,6 +30,21 @@ class ProjectModels(Plugin):
         for model in filter(None, (settings.stt_model, settings.fallback_stt_model)):
             logger.info("fetching Whisper model %s", model)
             fetch_whisper(model)
+{%- endif %}
+{%- if cookiecutter.__turn_detection == "text-model" %}
+        logger.info("fetching the multilingual text end-of-turn model")
+        text_turn_detector.download_model()
+{%- endif %}
+
+{%- if cookiecutter.__turn_detection == "text-model" %}
+
+
+# livekit-plugins-turn-detector registers downloads for its English and its multilingual model,
+# each retrying the model hub for about 50 s when it cannot be reached. This project uses the
+# multilingual one only, and fetches it above, failing at once when the hub is unreachable.
+for plugin in Plugin.registered_plugins:
+    if plugin.package == "livekit.plugins.turn_detector":
+        plugin.download_files = text_turn_detector.fetched_by_the_project  # type: ignore[method-assign]
 {%- endif %}
 
 
