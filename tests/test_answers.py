@@ -261,12 +261,16 @@ def test_any_name_derives_a_slug_that_works(
 def test_text_answers_arrive_intact(
     cookies_session: Cookies, answers: dict[str, object], email: str, use_sip: object
 ) -> None:
-    """Valid emails and any text: refused only for template syntax or control characters."""
+    """Valid emails and any text: refused only for template syntax or control characters (or
+    for the drawn models, which a language or an architecture may not allow)."""
     answers = {**answers, "author_email": email, "use_sip": use_sip, "agent_name": ""}
     outcome = check(cookies_session, answers)
     text = " ".join(str(answers[key]) for key in ("project_name", "description", "author_name"))
     if outcome.project is None:
-        assert JINJA.search(text) or control_characters(text), (
+        refused_models = outcome.context is not None and pre_gen_hook().check_models(
+            outcome.context
+        )
+        assert JINJA.search(text) or control_characters(text) or refused_models, (
             "refused, although the text holds no template syntax and no control character"
         )
     elif as_bool(use_sip):
