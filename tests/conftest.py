@@ -17,6 +17,40 @@ from pytest_cookies.plugin import Cookies
 
 MATRIX_TABLE = "matrix_table"
 
+# The slowest tests, started first so that no worker is left with one at the end: each code
+# shape's project suite (uv sync, mypy, the project's pytest), then the other multi-second ones.
+# A test not listed keeps its collection order after these.
+SLOW_FIRST = (
+    "tests/test_bake.py::test_project_types_and_suite_pass_offline",
+    "tests/test_bake.py::test_answer_cases_bake_clean_projects_that_pass_their_suites",
+    "tests/test_docs_commands.py::test_every_documented_command_runs_or_says_why_not",
+    "tests/test_answers.py",
+    "tests/test_recipes.py",
+    "tests/test_deploy.py::test_the_",
+    "tests/test_cruft.py",
+    "tests/test_web.py",
+)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: two workers per core. About half of the suite's wall time is waiting (uv,
+    mypy and each project's pytest in subprocesses, agent sessions that run in real time), so
+    one worker per core leaves the cores idle half the time."""
+    return 2 * (os.cpu_count() or 1)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (SLOW_FIRST), and within the project suites the first bake of each code
+    shape before the bakes that share it (their run is reused, no worker waits on another's)."""
+
+    def rank(item: pytest.Item) -> int:
+        return next(
+            (i for i, prefix in enumerate(SLOW_FIRST) if item.nodeid.startswith(prefix)),
+            len(SLOW_FIRST),
+        )
+
+    items.sort(key=rank)  # stable: the default suite's rows keep their order (code rows first)
+
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for reports in terminalreporter.stats.values():

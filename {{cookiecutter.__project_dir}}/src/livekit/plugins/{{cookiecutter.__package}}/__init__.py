@@ -6,6 +6,9 @@ path as livekit's own, so one command (and one Dockerfile step) fetches everythi
 """
 
 import logging
+import os
+import urllib.error
+import urllib.request
 
 from livekit.agents import Plugin
 
@@ -18,12 +21,36 @@ from {{ cookiecutter.__package }}.settings import Settings, load_env_file
 {% endif %}
 logger = logging.getLogger(__name__)
 
+HUB = "https://huggingface.co"  # the model hub's default address (HF_ENDPOINT overrides it)
+HUB_TIMEOUT_SECONDS = 10
+
+
+def require_model_hub() -> None:
+    """Stop at once, with one line, when the model hub cannot be reached: the hub clients would
+    retry each file for about 50 s and then fail anyway. HF_HUB_OFFLINE=1 skips the check (the
+    local cache answers, or the download names the missing file)."""
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}:
+        return
+    endpoint = os.environ.get("HF_ENDPOINT", HUB)
+    try:
+        urllib.request.urlopen(endpoint, timeout=HUB_TIMEOUT_SECONDS).close()
+    except urllib.error.HTTPError:
+        pass  # the hub answered: downloads can go ahead
+    except OSError as error:
+        reason = getattr(error, "reason", error)
+        raise SystemExit(
+            f"Cannot reach the model hub at {endpoint} ({reason}): this project's local models "
+            "need it once. Run download-files again with network access, or set HF_ENDPOINT "
+            "to a mirror."
+        ) from None
+
 
 class ProjectModels(Plugin):
     def __init__(self) -> None:
         super().__init__(__name__, "0.1.0", __name__, logger)
 
     def download_files(self) -> None:
+        require_model_hub()
 {%- if cookiecutter.stt == "faster-whisper" %}
         load_env_file()
         settings = Settings.from_env()
