@@ -17,16 +17,21 @@ from pytest_cookies.plugin import Cookies
 
 MATRIX_TABLE = "matrix_table"
 
-# The slowest tests, started first so that no worker is left with one at the end: each code
-# shape's project suite (uv sync, mypy, the project's pytest), then the other multi-second ones.
-# A test not listed keeps its collection order after these.
+# The slowest tests, longest first, so that no worker is left with a long one at the end (with
+# `--dist load --maxschedchunk 1`, pyproject.toml, a worker takes the next test when it is free):
+# the property test that bakes the most, the answer cases, each code shape's project suite
+# (uv sync, mypy, the project's pytest), then the other multi-second ones. A test not listed
+# keeps its collection order after these.
 SLOW_FIRST = (
-    "tests/test_bake.py::test_project_types_and_suite_pass_offline",
+    "tests/test_answers.py::test_text_answers_arrive_intact",
     "tests/test_bake.py::test_answer_cases_bake_clean_projects_that_pass_their_suites",
+    "tests/test_bake.py::test_project_types_and_suite_pass_offline",
     "tests/test_docs_commands.py::test_every_documented_command_runs_or_says_why_not",
     "tests/test_answers.py",
-    "tests/test_recipes.py",
+    "tests/test_cruft.py::test_update_applies_template_changes_and_keeps_user_edits",
     "tests/test_deploy.py::test_the_",
+    "tests/test_recipes.py",
+    "tests/test_deploy.py::test_an_image",
     "tests/test_cruft.py",
     "tests/test_web.py",
 )
