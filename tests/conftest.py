@@ -1,4 +1,5 @@
-"""Shared fixtures: one bake per answer set, one project-suite run per code shape.
+"""Shared fixtures: one bake per answer set and one project-suite run per code shape, each
+shared by every pytest-xdist worker of the run.
 
 Bakes go through pytest-cookies (`cookies_session`), in-process. The bake matrix's table
 travels in the test report's user_properties, so it reaches the summary from a pytest-xdist
@@ -7,11 +8,14 @@ worker too (a worker's stdout never does).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from bake import BakedProject, ProjectSuites, bake
+from bake import BakedProject, ProjectSuites, bake, locked
 from combinations import combo_id
 from pytest_cookies.plugin import Cookies
 
@@ -38,10 +42,10 @@ SLOW_FIRST = (
 
 
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """`-n auto`: three workers per core. Much of the suite's wall time is waiting (uv, mypy
-    and each project's pytest in subprocesses, agent sessions that run in real time): with one
-    worker per core the cores were idle half the time, with two a third of it."""
-    return 3 * (os.cpu_count() or 1)
+    """`-n auto`: two workers per core. Much of the suite's wall time is waiting (uv, mypy and
+    each project's pytest in subprocesses, agent sessions that run in real time): with one
+    worker per core the cores were idle half the time. Three per core measured no faster."""
+    return 2 * (os.cpu_count() or 1)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -68,15 +72,36 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
                     terminalreporter.write_line(str(value))
 
 
+def run_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory every pytest-xdist worker of this run sees."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
 @pytest.fixture(scope="session")
-def baked(cookies_session: Cookies) -> Callable[..., BakedProject]:
-    """`baked(**answers)`: the project for these answers, baked once per session and worker."""
+def baked(
+    cookies_session: Cookies, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., BakedProject]:
+    """`baked(**answers)`: the project for these answers, baked once per run. The first worker
+    that asks bakes it and records where; the others read the same tree (tests only read it)."""
+    shared = run_directory(tmp_path_factory) / "bakes"
+    shared.mkdir(parents=True, exist_ok=True)
     projects: dict[str, BakedProject] = {}
 
     def get(**overrides: object) -> BakedProject:
         key = combo_id(overrides)
         if key not in projects:
-            projects[key] = bake(cookies_session, **overrides)
+            record = shared / f"{hashlib.sha256(key.encode()).hexdigest()[:16]}.json"
+            with locked(record.with_suffix(".lock")):
+                if record.exists():
+                    found = json.loads(record.read_text())
+                    projects[key] = BakedProject(Path(found["path"]), found["answers"], overrides)
+                else:
+                    project = bake(cookies_session, **overrides)
+                    record.write_text(
+                        json.dumps({"path": str(project.path), "answers": project.answers})
+                    )
+                    projects[key] = project
         return projects[key]
 
     return get
@@ -85,7 +110,4 @@ def baked(cookies_session: Cookies) -> Callable[..., BakedProject]:
 @pytest.fixture(scope="session")
 def project_suites(tmp_path_factory: pytest.TempPathFactory) -> ProjectSuites:
     """Project-suite outcomes shared by every pytest-xdist worker of this run."""
-    base = tmp_path_factory.getbasetemp()
-    return ProjectSuites(
-        (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "project-suites"
-    )
+    return ProjectSuites(run_directory(tmp_path_factory) / "project-suites")
