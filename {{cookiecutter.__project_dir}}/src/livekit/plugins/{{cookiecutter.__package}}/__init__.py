@@ -6,10 +6,10 @@ path as livekit's own, so one command (and one Dockerfile step) fetches everythi
 """
 
 import logging
-import os
 import urllib.error
 import urllib.request
 
+from huggingface_hub import constants
 from livekit.agents import Plugin
 
 {% if cookiecutter.__turn_detection == "text-model" -%}
@@ -21,17 +21,17 @@ from {{ cookiecutter.__package }}.settings import Settings, load_env_file
 {% endif %}
 logger = logging.getLogger(__name__)
 
-HUB = "https://huggingface.co"  # the model hub's default address (HF_ENDPOINT overrides it)
 HUB_TIMEOUT_SECONDS = 10
 
 
 def require_model_hub() -> None:
     """Stop at once, with one line, when the model hub cannot be reached: the hub clients would
-    retry each file for about 50 s and then fail anyway. HF_HUB_OFFLINE=1 skips the check (the
-    local cache answers, or the download names the missing file)."""
-    if os.environ.get("HF_HUB_OFFLINE", "").lower() in {"1", "true", "yes", "on"}:
+    retry each file for about 50 s and then fail anyway. The hub client's own settings decide
+    where the hub is (HF_ENDPOINT) and whether to skip the check (HF_HUB_OFFLINE: the local
+    cache answers, or the download names the missing file)."""
+    if constants.HF_HUB_OFFLINE:
         return
-    endpoint = os.environ.get("HF_ENDPOINT", HUB)
+    endpoint = constants.ENDPOINT
     try:
         urllib.request.urlopen(endpoint, timeout=HUB_TIMEOUT_SECONDS).close()
     except urllib.error.HTTPError:
