@@ -532,7 +532,10 @@ def build_context(
         root = tmp_path_factory.mktemp(f"context-{name}")
         project = baked(**REPLAY_BAKES[name])
         context = root / "context"
-        shutil.copytree(project.path, context)
+        # Not what another test may be creating in the shared bake meanwhile (its uv sync).
+        shutil.copytree(
+            project.path, context, ignore=shutil.ignore_patterns(".venv", "*_cache", "__pycache__")
+        )
         package = str(project.answers["project_slug"]).replace("-", "_")
         probe = context / "src" / PROBE_MODULE.replace(".", "/") / "__init__.py"
         probe.parent.mkdir(parents=True)

@@ -151,6 +151,14 @@ RULES: list[tuple[str, Run | Covered | Skip | str]] = [
         r"uv run python -m <package>\.telephony (provision|dial)\b.*",
         Skip("needs a LiveKit project with SIP, its keys and a carrier"),
     ),
+    # The browser page (web/).
+    (
+        r"\(cd web && npm ci\)|uv run python web/serve\.py",
+        Covered(
+            "tests/test_web.py installs the page from the npm registry, starts its token server "
+            "and opens it in headless Chromium"
+        ),
+    ),
     # Deploying.
     (r"docker .*", Skip("needs a Docker engine; tests/test_deploy.py replays the Dockerfile")),
     (

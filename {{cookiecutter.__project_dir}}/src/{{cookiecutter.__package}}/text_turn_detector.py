@@ -7,9 +7,6 @@ so any other deprecation in livekit still shows. Its model files come from the m
 run `uv run python -m livekit.agents download-files` once (the Dockerfile does it at build).
 """
 
-import os
-import urllib.error
-import urllib.request
 import warnings
 
 # The start of the plugin's warning (tests/unit/test_livekit_deprecations.py has all of it).
@@ -20,9 +17,6 @@ with warnings.catch_warnings():
     from livekit.plugins.turn_detector.multilingual import MultilingualModel
 
 __all__ = ["MultilingualModel", "download_model", "load_model"]
-
-HUB = "https://huggingface.co"  # the model hub's default address (HF_ENDPOINT overrides it)
-HUB_TIMEOUT_SECONDS = 10
 
 
 def load_model() -> None:
@@ -38,22 +32,10 @@ def load_model() -> None:
 
 
 def download_model() -> None:
-    """Fetch the model's files into the model hub's cache; stop at once when the hub cannot be
-    reached (the plugin's own download retries each file for about 50 s, then fails anyway)."""
+    """Fetch the model's files into the model hub's cache (the project's plugin checks first
+    that the hub can be reached)."""
     from livekit.plugins.turn_detector.multilingual import _EUORunnerMultilingual
 
-    endpoint = os.environ.get("HF_ENDPOINT", HUB)
-    try:
-        urllib.request.urlopen(endpoint, timeout=HUB_TIMEOUT_SECONDS).close()
-    except urllib.error.HTTPError:
-        pass  # the hub answered: downloads can go ahead
-    except OSError as error:
-        reason = getattr(error, "reason", error)
-        raise SystemExit(
-            f"Cannot reach the model hub at {endpoint} ({reason}): the text end-of-turn model "
-            "needs it once. Run download-files again with network access, or set HF_ENDPOINT "
-            "to a mirror."
-        ) from None
     _EUORunnerMultilingual._download_files()
 
 
