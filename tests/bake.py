@@ -322,9 +322,9 @@ def run_project_suite(
 ) -> SuiteRun:
     """uv sync, mypy, the project's own pytest; stops at the first failing step.
 
-    mypy's incremental cache is shared by every project on one Python (the first checks
-    livekit's stubs, ~15 s; the next ones reuse them, ~2 s): the first run fills it alone, the
-    others wait for it, then share it.
+    mypy's incremental cache is shared by every project on one Python and kept across runs
+    (the first check of livekit's stubs takes ~15 s; reusing them, ~2 s): while it is cold, one
+    run fills it alone and the others wait for it, then share it.
     """
     run = SuiteRun(first)
     mypy_cache.mkdir(parents=True, exist_ok=True)
@@ -375,8 +375,9 @@ class ProjectSuites:
     a worker that asks for a shape another is running waits for that run and reuses it.
     """
 
-    def __init__(self, shared: Path) -> None:
+    def __init__(self, shared: Path, mypy_caches: Path) -> None:
         self.shared = shared
+        self.mypy_caches = mypy_caches
         shared.mkdir(parents=True, exist_ok=True)
 
     def run(self, project: BakedProject, label: str, with_bench: bool = False) -> SuiteRun:
@@ -389,7 +390,7 @@ class ProjectSuites:
             for record in records:
                 if record.exists():
                     return SuiteRun(**json.loads(record.read_text()))
-            cache = self.shared / "mypy" / f"py{project.answers['python_version']}"
+            cache = self.mypy_caches / f"py{project.answers['python_version']}"
             outcome = run_project_suite(project, label, cache, with_bench)
             records[-1].write_text(json.dumps(asdict(outcome)))
             return outcome

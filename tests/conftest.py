@@ -108,6 +108,12 @@ def baked(
 
 
 @pytest.fixture(scope="session")
-def project_suites(tmp_path_factory: pytest.TempPathFactory) -> ProjectSuites:
-    """Project-suite outcomes shared by every pytest-xdist worker of this run."""
-    return ProjectSuites(run_directory(tmp_path_factory) / "project-suites")
+def project_suites(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> ProjectSuites:
+    """Project-suite outcomes shared by every pytest-xdist worker of this run. mypy's cache
+    outlives the run, in pytest's cache directory (.pytest_cache/d/mypy) when there is one:
+    mypy checks each cached module's hash, so a later run reuses what is unchanged."""
+    shared = run_directory(tmp_path_factory) / "project-suites"
+    cache = getattr(request.config, "cache", None)
+    return ProjectSuites(shared, cache.mkdir("mypy") if cache is not None else shared / "mypy")
