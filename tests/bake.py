@@ -317,6 +317,20 @@ class SuiteRun:
     installed: list[str] = field(default_factory=list)
 
 
+def exit_abort_after_a_green_run(result: CompletedProcess[str]) -> bool:
+    """livekit-rtc 1.1.21's native runtime (liblivekit_ffi.so) rarely aborts the interpreter at
+    exit ("panic in a function that cannot unwind" on a tokio-rt-worker thread, while its atexit
+    hook disposes of it), after pytest has reported every test passed: seen once in about 30
+    full runs. Such a run is retried once; a second abort, or any failed test, still fails."""
+    summary = result.stdout.strip().splitlines()[-1:] or [""]
+    return (
+        result.returncode != 0
+        and "thread caused non-unwinding panic" in result.stdout + result.stderr
+        and " passed" in summary[0]
+        and not any(word in summary[0] for word in (" failed", " error"))
+    )
+
+
 def run_project_suite(
     project: BakedProject, first: str, mypy_cache: Path, with_bench: bool
 ) -> SuiteRun:
@@ -340,10 +354,16 @@ def run_project_suite(
                 warm.touch()
             return result
 
+    def pytest() -> CompletedProcess[str]:
+        result = project.run(*project_pytest(with_bench=with_bench))
+        if exit_abort_after_a_green_run(result):
+            result = project.run(*project_pytest(with_bench=with_bench))  # once, see below
+        return result
+
     steps = (
         ("sync", project.sync),
         ("mypy", mypy),
-        ("pytest", lambda: project.run(*project_pytest(with_bench=with_bench))),
+        ("pytest", pytest),
         ("names", lambda: project.run("uv", "run", "--no-sync", "python", "-c", INSTALLED_NAMES)),
     )
     for name, step in steps:

@@ -8,6 +8,7 @@ that differ only in deploy target, license or Python version share a shape, and 
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Callable
 
 import pytest
@@ -15,6 +16,7 @@ from bake import (
     BakedProject,
     ProjectSuites,
     code_shape,
+    exit_abort_after_a_green_run,
     leftover_jinja,
     uv_available,
 )
@@ -160,3 +162,25 @@ def test_values_that_share_a_code_token_bake_the_same_code(
 
 def test_defaults_need_no_adjustment() -> None:
     assert complete({}) == {}
+
+
+PANIC = "thread caused non-unwinding panic. aborting."
+
+
+@pytest.mark.parametrize(
+    ("returncode", "stdout", "stderr", "retried"),
+    [
+        (-6, "96 passed, 1 skipped in 59.11s", PANIC, True),
+        (-6, "1 failed, 95 passed in 59.11s", PANIC, False),
+        (-6, "96 passed, 1 error in 59.11s", PANIC, False),
+        (-6, "", PANIC, False),  # died mid-run
+        (1, "96 passed in 59.11s", "Segmentation fault", False),
+        (0, "96 passed in 59.11s", "", False),
+    ],
+    ids=["abort-after-green", "failed", "error", "no-summary", "other-crash", "green"],
+)
+def test_only_livekits_exit_abort_after_a_green_run_is_retried(
+    returncode: int, stdout: str, stderr: str, retried: bool
+) -> None:
+    result = subprocess.CompletedProcess(["pytest"], returncode, stdout, stderr)
+    assert exit_abort_after_a_green_run(result) is retried
