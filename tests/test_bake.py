@@ -113,11 +113,14 @@ def test_project_types_and_suite_pass_offline(
 # Answers users or the property test (tests/test_answers.py) found breaking a project. Each
 # bakes clean and passes its own suite; one whose code equals a default row's shares its run.
 ANSWER_CASES = {
-    # A 40-character package (the longest allowed) in every file any answer can add.
+    # A 40-character package (the longest allowed) in every file any answer can add; every
+    # model local, so `console` needs no key at all.
     "long-slug-everywhere": {
         "project_slug": "acme-customer-support-voice-agent-eu-1x",
         "model_access": "plugins",
         "stt": "faster-whisper",
+        "llm": "ollama",
+        "tts": "kokoro",
         "turn_detection": "text-model",
         "use_rag": True,
         "use_multi_agent": True,

@@ -141,6 +141,12 @@ def test_readme_sets_up_local_models(project: BakedProject) -> None:
         assert "CPU" in whisper
     else:
         assert "Whisper" not in readme
+    if project.answers["tts"] == "kokoro":
+        kokoro = section(readme, "Local text-to-speech")
+        assert "download-files" in kokoro
+        assert "espeak-ng (GPL-3.0" in kokoro  # the licence a user distributing it must know
+    else:
+        assert "Kokoro" not in readme
 
 
 DEPLOY_HEADINGS = {

@@ -110,6 +110,7 @@ def test_every_problem_is_listed_at_once(pre_hook) -> None:
 DERIVED = {
     "whisper-via-inference": ({"stt": "faster-whisper"}, {"__model_access": "plugins"}),
     "ollama-via-inference": ({"llm": "ollama"}, {"__model_access": "plugins"}),
+    "kokoro-via-inference": ({"tts": "kokoro"}, {"__model_access": "plugins"}),
     "batch-stt-endpointing": (
         {"model_access": "plugins", "stt": "openai", "turn_detection": "stt"},
         {"__turn_detection": "audio-model"},
@@ -488,6 +489,21 @@ def test_the_closing_message_lists_what_the_answers_need_first(tmp_path: Path, c
     ]
     assert steps[2:5] == needed
     assert steps.index("lk agent console") == 5
+
+
+def test_the_closing_message_says_a_keyless_project_needs_no_key(tmp_path: Path, capfd) -> None:
+    generate(
+        TEMPLATE,
+        tmp_path / "out",
+        model_access="plugins",
+        stt="faster-whisper",
+        llm="ollama",
+        tts="kokoro",
+    )
+    stderr = capfd.readouterr().err
+    assert next_steps(stderr)[2] == "uv run python -m livekit.agents download-files"
+    copy = next(line for line in stderr.splitlines() if "cp .env.example" in line)
+    assert "console needs no key" in copy
 
 
 def test_a_refused_bake_raises_for_api_callers(cookies: Cookies) -> None:

@@ -52,8 +52,14 @@ def prewarm(proc: JobProcess) -> None:
 {%- if cookiecutter.use_rag %}
     load_knowledge_base()
 {%- endif %}
+{%- if cookiecutter.stt == "faster-whisper" or cookiecutter.tts == "kokoro" %}
+    config = settings.Settings.from_env()
+{%- endif %}
 {%- if cookiecutter.stt == "faster-whisper" %}
-    providers.preload_stt(settings.Settings.from_env())
+    providers.preload_stt(config)
+{%- endif %}
+{%- if cookiecutter.tts == "kokoro" %}
+    providers.preload_tts(config)
 {%- endif %}
 
 

@@ -35,6 +35,9 @@ from livekit.plugins import {{ plugin_names | sort | join(", ") }}
 {% if cookiecutter.stt == "faster-whisper" -%}
 from .local_stt import LocalWhisperSTT, load_whisper
 {% endif -%}
+{% if cookiecutter.tts == "kokoro" -%}
+from .local_tts import LocalKokoroTTS, check_voice, load_kokoro
+{% endif -%}
 from .settings import Settings
 {%- if cookiecutter.__turn_detection == "text-model" %}
 from .text_turn_detector import MultilingualModel
@@ -57,6 +60,18 @@ def load_vad() -> vad.VAD:
 def preload_stt(settings: Settings) -> None:
     """Load the Whisper weights in prewarm, so the first utterance does not wait for them."""
     load_whisper(settings.stt_model)
+{%- endif %}
+{%- if cookiecutter.tts == "kokoro" %}
+
+
+def preload_tts(settings: Settings) -> None:
+    """Load the Kokoro model in prewarm and check each voice against it, so the first sentence
+    does not wait for the model and a mistyped TTS_VOICE stops the worker at start."""
+    check_voice(load_kokoro(settings.tts_model), "TTS_VOICE", settings.tts_voice)
+    if settings.fallback_tts_model or settings.fallback_tts_voice:
+        fallback = load_kokoro(settings.fallback_tts_model or settings.tts_model)
+        setting = "FALLBACK_TTS_VOICE" if settings.fallback_tts_voice else "TTS_VOICE"
+        check_voice(fallback, setting, settings.fallback_tts_voice or settings.tts_voice)
 {%- endif %}
 
 
@@ -143,8 +158,11 @@ def text_to_speech(model: str, voice: str) -> tts.TTS:
     return cartesia.TTS(model=model, voice=voice)
 {%- elif cookiecutter.tts == "elevenlabs" %}
     return elevenlabs.TTS(model=model, voice_id=voice)
-{%- else %}
+{%- elif cookiecutter.tts == "openai" %}
     return openai.TTS(model=model, voice=voice)
+{%- else %}
+    # A batch model: the session's tts.StreamAdapter synthesizes the reply sentence by sentence.
+    return LocalKokoroTTS(model=model, voice=voice)
 {%- endif %}
 
 

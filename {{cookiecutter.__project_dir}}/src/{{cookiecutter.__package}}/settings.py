@@ -1,5 +1,6 @@
 {%- set plugins = cookiecutter.__model_access == "plugins" -%}
 {%- set models = cookiecutter._models[cookiecutter.__model_access] -%}
+{%- set keyless = plugins and not (cookiecutter._provider_keys[cookiecutter.stt] or cookiecutter._provider_keys[cookiecutter.llm] or cookiecutter._provider_keys[cookiecutter.tts]) -%}
 """Settings read from the environment (and `.env.local`), checked before the worker starts.
 
 A missing key or a malformed value stops the process with one message that lists every such
@@ -41,6 +42,11 @@ LIVEKIT_SERVER = (
 {%- if not plugins %}
 INFERENCE_BILLING = "pays for STT, LLM and TTS through LiveKit Inference"
 {% endif %}
+{%- if keyless %}
+# Keys the models need: none, every model runs on this machine or a server of yours, so
+# `console` runs with no key at all.
+PROVIDER_KEYS: tuple[Requirement, ...] = ()
+{%- else %}
 # Keys the models need; `console` needs these and nothing else.
 PROVIDER_KEYS = (
 {%- if not plugins %}
@@ -77,6 +83,7 @@ PROVIDER_KEYS = (
 {%- endif %}
 {%- endif %}
 )
+{%- endif %}
 
 {% if cookiecutter.__agent_name -%}
 # Explicit dispatch: rooms get this agent only when a dispatch names it (see README).

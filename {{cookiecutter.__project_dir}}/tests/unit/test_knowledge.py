@@ -18,7 +18,7 @@ from unittest.mock import create_autospec
 import pytest
 from livekit.agents import Agent, AgentSession, JobProcess, llm
 
-from {{ cookiecutter.__package }} import knowledge{% if cookiecutter.stt == "faster-whisper" %}, providers{% endif %}
+from {{ cookiecutter.__package }} import knowledge{% if cookiecutter.stt == "faster-whisper" or cookiecutter.tts == "kokoro" %}, providers{% endif %}
 {%- if not cookiecutter.use_multi_agent %}
 from {{ cookiecutter.__package }}.assistant import Assistant
 {%- endif %}
@@ -296,6 +296,10 @@ async def test_prewarm_opens_the_index_so_no_call_waits_for_it(
 {%- if cookiecutter.stt == "faster-whisper" %}
     # Whisper's weights are not what this test is about, and need a download.
     monkeypatch.setattr(providers, "preload_stt", lambda settings: None)
+{%- endif %}
+{%- if cookiecutter.tts == "kokoro" %}
+    # Kokoro's weights are not what this test is about{% if cookiecutter.stt == "faster-whisper" %} either{% endif %}, and need a download.
+    monkeypatch.setattr(providers, "preload_tts", lambda settings: None)
 {%- endif %}
     process = create_autospec(JobProcess, instance=True)
     process.userdata = {}

@@ -5,10 +5,16 @@ import pytest
 from {{ cookiecutter.__package }} import models
 
 
-{% if cookiecutter.stt == "faster-whisper" -%}
+{% if cookiecutter.stt == "faster-whisper" or cookiecutter.tts == "kokoro" -%}
 def test_it_lists_every_local_model_the_agent_uses(monkeypatch: pytest.MonkeyPatch) -> None:
+{%- if cookiecutter.stt == "faster-whisper" %}
     monkeypatch.delenv("STT_MODEL", raising=False)
     monkeypatch.delenv("FALLBACK_STT_MODEL", raising=False)
+{%- endif %}
+{%- if cookiecutter.tts == "kokoro" %}
+    monkeypatch.delenv("TTS_MODEL", raising=False)
+    monkeypatch.delenv("FALLBACK_TTS_MODEL", raising=False)
+{%- endif %}
 {%- else -%}
 def test_it_lists_every_local_model_the_agent_uses() -> None:
 {%- endif %}
@@ -19,11 +25,18 @@ def test_it_lists_every_local_model_the_agent_uses() -> None:
 {%- elif cookiecutter.__turn_detection == "text-model" %}
     expected.append("multilingual text end-of-turn model")
 {%- endif %}
-{%- if cookiecutter.stt == "faster-whisper" %}
+{%- if cookiecutter.stt == "faster-whisper" or cookiecutter.tts == "kokoro" %}
     assert names[: len(expected)] == expected
+{%- endif %}
+{%- if cookiecutter.stt == "faster-whisper" %}
     whisper = "Whisper {{ cookiecutter._models.plugins.stt['faster-whisper'] }}"
     assert [name for name in names if name.startswith("Whisper ")] == [whisper]
-{%- else %}
+{%- endif %}
+{%- if cookiecutter.tts == "kokoro" %}
+    kokoro = "Kokoro {{ cookiecutter._models.plugins.tts['kokoro'] }}"
+    assert [name for name in names if name.startswith("Kokoro ")] == [kokoro]
+{%- endif %}
+{%- if not (cookiecutter.stt == "faster-whisper" or cookiecutter.tts == "kokoro") %}
     assert names == expected
 {%- endif %}
 
