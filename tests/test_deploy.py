@@ -374,6 +374,63 @@ def test_ecs_task_size_is_a_fargate_combination(
     assert result.returncode != 0 and "E2015" in result.stdout, result.stdout
 
 
+# The benchmark's figures (docs/performance.md, docs/deploy/sizing.md): what one call adds, what
+# the worker's processes share whatever the number of calls (RAG's embedding model included),
+# what each idle process holds (one per CPU) and the calls one CPU holds at the latency target.
+MB_PER_CALL = 60
+SHARED_MB = 650
+IDLE_MB = 11
+CALLS_PER_CPU = 15  # placeholder until measured
+# Render's instance types (render.com/pricing): plan -> (CPUs, memory in MiB).
+RENDER_PLANS = {"starter": (0.5, 512), "standard": (1, 2048), "pro": (2, 4096)}
+
+
+def memory_needed_mib(cpus: float) -> float:
+    return SHARED_MB + cpus * (IDLE_MB + CALLS_PER_CPU * MB_PER_CALL)
+
+
+def mebibytes(quantity: str) -> int:
+    number, unit = re.fullmatch(r"(\d+)(Mi|Gi)", quantity).groups()
+    return int(number) * (1024 if unit == "Gi" else 1)
+
+
+def test_each_targets_memory_follows_the_measured_memory_per_call(
+    baked: Callable[..., BakedProject],
+) -> None:
+    """Each size holds the calls its CPUs hold, without paying for memory no call uses
+    (unless the platform sells no smaller size with those CPUs)."""
+    sizes: list[tuple[str, float, int, int]] = []  # (where, CPUs, MiB, platform minimum)
+    deployment = yaml.safe_load(
+        baked(deploy_target="kubernetes").read("deploy/kubernetes/deployment.yaml")
+    )
+    resources = deployment["spec"]["template"]["spec"]["containers"][0]["resources"]
+    for kind in ("requests", "limits"):
+        cpus, memory = float(resources[kind]["cpu"]), mebibytes(resources[kind]["memory"])
+        sizes.append((f"kubernetes {kind}", cpus, memory, 0))
+    stack = yaml.load(
+        baked(deploy_target="aws-ecs").read("deploy/aws-ecs/cloudformation.yaml"),
+        Loader=CloudFormationLoader,
+    )
+    cpu_units = int(stack["Parameters"]["Cpu"]["Default"])
+    memory = int(stack["Parameters"]["Memory"]["Default"])
+    sizes.append(("aws-ecs", cpu_units / 1024, memory, FARGATE_SIZES[cpu_units][0]))
+    plan = yaml.safe_load(baked(deploy_target="render").read("render.yaml"))["services"][0]["plan"]
+    sizes.append((f"render {plan}", *RENDER_PLANS[plan], 0))
+    for where, cpus, memory, minimum in sizes:
+        needed = memory_needed_mib(cpus)
+        assert memory >= needed, (
+            f"{where}: {memory} MiB, the calls {cpus} CPUs hold need {needed:.0f}"
+        )
+        assert memory <= max(1.5 * needed, minimum), f"{where}: {memory} MiB, {needed:.0f} needed"
+    sizing = (TESTS.parent / "docs/deploy/sizing.md").read_text()
+    for figure in (
+        f"{MB_PER_CALL} MB per call",
+        f"{SHARED_MB} MB",
+        f"{CALLS_PER_CPU} calls per CPU",
+    ):
+        assert figure in sizing, figure
+
+
 FAKE_AWS = """#!/bin/sh
 echo "aws $* region=${AWS_REGION:-}" >> "$CALLS"
 case "$1 $2" in
