@@ -4,8 +4,10 @@ Every answer that can drop files owns exactly one `remove_*` function below, and
 drops are listed by name, so a user's own file in a pruned directory survives; the bake matrix in
 the template's tests holds the matching expectations. Pruning is a pure function of the answers
 (no clock, randomness, git or network) because `cruft update` renders the template twice in
-temporary directories and runs this hook each time. Setup (`uv sync`, `download-files`) is the
-only side effect and is skipped inside those renders.
+temporary directories and runs this hook each time. So is the record of the template's source
+and commit (`.template.json`): cruft passes both in the context, and only plain cookiecutter,
+which does not, makes this hook ask git for the commit of the template it cloned. Setup (`uv
+sync`, `download-files`) is the only side effect and is skipped inside those renders.
 
 Standard library only: this runs under cookiecutter's or cruft's interpreter.
 """
@@ -13,6 +15,7 @@ Standard library only: this runs under cookiecutter's or cruft's interpreter.
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -137,7 +140,7 @@ def remove_local_whisper_files():
 
 def remove_model_download_plugin():
     # Registers model downloads with `python -m livekit.agents download-files`.
-    if ANSWERS["stt"] != "faster-whisper":
+    if ANSWERS["stt"] != "faster-whisper" and ANSWERS["__turn_detection"] != "text-model":
         remove(*MODEL_DOWNLOAD_PLUGIN_FILES)
 
 
@@ -191,6 +194,110 @@ def remove_other_deploy_targets():
 def remove_license_file():
     if ANSWERS["license"] == "proprietary":
         remove(*LICENSE_FILES)
+
+
+TEMPLATE_RECORD = ".template.json"
+# cookiecutter's built-in abbreviations (cookiecutter/config.py, BUILTIN_ABBREVIATIONS). cruft
+# clones what it is given and knows none of them, so the record holds the URL they expand to.
+ABBREVIATIONS = {
+    "gh": "https://github.com/{0}.git",
+    "gl": "https://gitlab.com/{0}.git",
+    "bb": "https://bitbucket.org/{0}",
+}
+# cookiecutter's `is_repo_url` (cookiecutter/repository.py): git://, ssh://, https://, user@host.
+REPO_URL = re.compile(r"((((git|hg)\+)?(git|ssh|file|https?):(//)?)|(\w+@[\w\.]+))")
+# The placeholders of README.md's `cruft link` line, filled in when the values are known.
+LINK_LINE = "uvx cruft link --checkout "
+UNKNOWN_TEMPLATE = "<template>"
+UNKNOWN_COMMIT = "<commit>"
+
+
+def local_path(given):
+    """A local template path as an absolute path: cookiecutter resolved a relative one against
+    the directory it was started in, which the shell's PWD names (the hook runs in the project).
+    None when that does not lead to a template."""
+    path = Path(given).expanduser()
+    if not path.is_absolute():
+        path = Path(os.environ.get("PWD", "/nonexistent")) / path
+    path = Path(os.path.normpath(path))
+    return path if (path / "cookiecutter.json").is_file() else None
+
+
+def template_location():
+    """Where the template came from, as cruft can clone it: a URL, or an absolute path."""
+    given = str(ANSWERS.get("_template") or "")
+    prefix, colon, rest = given.partition(":")
+    if colon and prefix in ABBREVIATIONS:
+        return ABBREVIATIONS[prefix].format(rest)
+    if not given or REPO_URL.match(given):
+        return given
+    path = local_path(given)
+    return str(path) if path else given
+
+
+def git(directory, *args):
+    """git's output in `directory`, or None when git is missing, fails or hangs. The user's
+    GIT_* variables (set inside a git hook, say) would point it at another repository."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    try:
+        result = subprocess.run(
+            ["git", "-C", str(directory), *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+            env=environment,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return result.stdout if result.returncode == 0 else None
+
+
+def template_commit():
+    """(commit, uncommitted changes) of the template, (None, False) when unknown.
+
+    cruft passes `_commit` (create, and its update and diff renders: so they never run git).
+    Plain cookiecutter passes `_repo_dir`, its clone of a Git URL or the local directory; the
+    commit counts only when that repository tracks the template's cookiecutter.json, not when
+    the template is an untracked directory inside some other repository.
+    """
+    if ANSWERS.get("_commit"):
+        return str(ANSWERS["_commit"]), False
+    repo_dir = ANSWERS.get("_repo_dir")
+    directory = local_path(str(repo_dir)) if repo_dir else None
+    tracked = directory and git(directory, "ls-files", "--error-unmatch", "cookiecutter.json")
+    if not tracked:
+        return None, False
+    head = git(directory, "rev-parse", "--verify", "HEAD")
+    if not head:
+        return None, False
+    status = git(directory, "--no-optional-locks", "status", "--porcelain", "--", ".")
+    return head.strip(), bool(status)
+
+
+def record_template_source():
+    """Write .template.json and fill in README.md's `cruft link` line; return the record.
+
+    cruft's renders see the same values as the project they compare against, so neither
+    `cruft diff` nor `cruft update` shows the record as a change unless the commit moved.
+    """
+    commit, uncommitted = template_commit()
+    record = {"template": template_location() or None, "commit": commit}
+    if uncommitted:
+        record["uncommitted_changes"] = True
+    (PROJECT / TEMPLATE_RECORD).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    readme = PROJECT / "README.md"
+    if readme.is_file():
+        lines = readme.read_text(encoding="utf-8").split("\n")
+        for index, line in enumerate(lines):
+            if line.startswith(LINK_LINE):
+                if record["template"]:
+                    line = line.replace(UNKNOWN_TEMPLATE, shlex.quote(record["template"]), 1)
+                if commit:
+                    line = line.replace(UNKNOWN_COMMIT, commit, 1)
+                lines[index] = line
+        readme.write_text("\n".join(lines), encoding="utf-8")
+    return record
 
 
 def inside_cruft_render():
@@ -280,19 +387,55 @@ def derived_notes():
     return notes
 
 
-def print_next_steps():
-    slug = ANSWERS["project_slug"]
+def source_line(record):
+    """Where the project came from, for the closing message."""
+    template = record["template"] or "an unknown template"
+    if not record["commit"]:
+        return f"from {template} (commit unknown: not a Git repository, or no git)"
+    uncommitted = " plus uncommitted changes" if record.get("uncommitted_changes") else ""
+    return f"from {template} at commit {record['commit']}{uncommitted}"
+
+
+def next_commands():
+    """(command, why) in the order a new user runs them; `console` through the LiveKit CLI
+    first, livekit's older built-in CLI as the fallback, as README.md's Run section says."""
+    package = ANSWERS["__package"]
+    commands = [
+        (f"cd {ANSWERS['project_slug']}", ""),
+        ("cp .env.example .env.local", "then fill in the keys it lists"),
+    ]
+    local_files = ANSWERS["stt"] == "faster-whisper" or ANSWERS["__turn_detection"] == "text-model"
+    if local_files and not ANSWERS["run_setup"]:
+        commands.append(("uv run python -m livekit.agents download-files", "the local model files"))
+    if ANSWERS["llm"] == "ollama":
+        model = ANSWERS["_models"]["plugins"]["llm"]["ollama"]
+        commands.append((f"ollama pull {model}", "the local language model (README.md, Ollama)"))
+    if ANSWERS["use_rag"]:
+        commands.append(
+            (f"uv run python -m {package}.knowledge ingest", "index knowledge/ for the search tool")
+        )
+    commands += [
+        ("lk agent console", "talk to the agent (the LiveKit CLI)"),
+        ("uv run python src/agent.py console", "without lk; needs PortAudio (libportaudio2)"),
+        ("uv run pytest", "the offline tests"),
+    ]
+    return commands
+
+
+def print_next_steps(record):
     say()
     notes = derived_notes()
     if notes:
         say("Derived from your answers:")
         for note in notes:
             say(f"    {note}")
-    say(f"Created {slug}. Next:")
-    say(f"    cd {slug}")
-    say("    cp .env.example .env.local   # then fill in the keys it lists")
-    say("    uv run python src/agent.py console")
-    say("    uv run pytest")
+    say(f"Created {ANSWERS['project_slug']} {source_line(record)}.")
+    say(f"Recorded in {TEMPLATE_RECORD}: README.md's 'Updating from the template' uses it.")
+    say("Next:")
+    commands = next_commands()
+    width = max(len(command) for command, _ in commands)
+    for command, why in commands:
+        say(f"    {command.ljust(width)}   # {why}" if why else f"    {command}")
 
 
 def main():
@@ -307,9 +450,10 @@ def main():
     remove_userdata_module()
     remove_other_deploy_targets()
     remove_license_file()
+    record = record_template_source()
     run_setup()
     if not inside_cruft_render():
-        print_next_steps()
+        print_next_steps(record)
 
 
 if __name__ == "__main__":

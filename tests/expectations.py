@@ -38,7 +38,7 @@ def _owned_paths(answers: dict[str, object]) -> dict[str, bool]:
         "tests/fixtures/knowledge/returns.md": bool(answers["use_rag"]),
         f"{pkg}/team/prompts/greeter.md": bool(answers["use_multi_agent"]),
         "telephony/dispatch-rule.json": bool(answers["use_sip"]),
-        "src/livekit": whisper,
+        "src/livekit": whisper or answers["turn_detection"] == "text-model",
         # lk agent create writes it; a template copy with no subdomain breaks that command.
         "livekit.toml": False,
         f"{pkg}/team/__init__.py": bool(answers["use_multi_agent"]),

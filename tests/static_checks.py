@@ -26,6 +26,22 @@ from cookiecutter.environment import StrictEnvironment
 from expectations import owned_paths
 
 RUFF = str(Path(sys.executable).parent / "ruff")
+
+
+class TaggedYamlLoader(yaml.SafeLoader):
+    """YAML with application tags (CloudFormation's !Ref, !Sub, ...) read as plain values."""
+
+
+TaggedYamlLoader.add_multi_constructor(
+    "!",
+    lambda loader, suffix, node: (
+        loader.construct_scalar(node)
+        if isinstance(node, yaml.ScalarNode)
+        else loader.construct_sequence(node)
+        if isinstance(node, yaml.SequenceNode)
+        else loader.construct_mapping(node)
+    ),
+)
 # Kubernetes object names (DNS-1123 labels) and label values.
 DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
@@ -72,7 +88,7 @@ def parse_problems(project: BakedProject) -> list[str]:
             if path.suffix == ".toml":
                 tomllib.loads(path.read_text(encoding="utf-8"))
             elif path.suffix in (".yaml", ".yml"):
-                list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
+                list(yaml.load_all(path.read_text(encoding="utf-8"), Loader=TaggedYamlLoader))
             elif path.suffix == ".json":
                 json.loads(path.read_text(encoding="utf-8"))
             elif path.suffix == ".py":

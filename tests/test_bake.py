@@ -11,8 +11,22 @@ import re
 from collections.abc import Callable
 
 import pytest
-from bake import BENCH_RUNS, BakedProject, ProjectSuites, leftover_jinja, uv_available
-from combinations import combo_id, complete, default_suite
+from bake import (
+    BakedProject,
+    ProjectSuites,
+    code_shape,
+    leftover_jinja,
+    uv_available,
+)
+from combinations import (
+    CODE_TOKENS,
+    DIMENSIONS,
+    bench_rows,
+    combo_id,
+    complete,
+    default_suite,
+    token,
+)
 from expectations import owned_paths
 from static_checks import reserved_names, static_problems
 
@@ -77,7 +91,7 @@ def test_ruff_check_and_format_pass(project: BakedProject) -> None:
 
 
 # The benchmark's real run, where its generated code differs (tests/bake.py, BENCH_RUNS).
-BENCH_ROWS = {combo_id(complete(run)) for run in BENCH_RUNS}
+BENCH_ROWS = {combo_id(row) for row in bench_rows()}
 
 
 @pytest.mark.skipif(not uv_available(), reason="uv is not installed")
@@ -129,6 +143,19 @@ def test_answer_cases_bake_clean_projects_that_pass_their_suites(
     assert static_problems(project) == []
     run = project_suites.run(project, combo_id(answers))
     assert not run.failed, f"{run.failed} failed (shape first baked as {run.first}):\n{run.output}"
+
+
+def test_values_that_share_a_code_token_bake_the_same_code(
+    baked: Callable[..., BakedProject],
+) -> None:
+    """The suite runs a project's tests once per token (tests/combinations.py, CODE_TOKENS):
+    values sharing one must give identical src/ and tests/, values that do not must differ."""
+    for key in CODE_TOKENS:
+        shapes: dict[object, set[str]] = {}
+        for value in DIMENSIONS[key]:
+            shapes.setdefault(token(key, value), set()).add(code_shape(baked(**{key: value})))
+        assert all(len(found) == 1 for found in shapes.values()), (key, shapes)
+        assert len(set.union(*shapes.values())) == len(shapes), (key, shapes)
 
 
 def test_defaults_need_no_adjustment() -> None:

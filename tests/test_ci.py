@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -107,6 +108,21 @@ def test_without_a_venv_module_it_installs_python3_venv_then_falls_back_to_a_use
     assert any("--user --break-system-packages uv" in call for call in calls)
     assert f"uv: {environ['HOME']}/.local/bin/uv" in result.stdout
     assert "uv sync --locked" in calls
+
+
+def test_a_machine_without_a_browser_or_npm_gets_both_from_apt(tmp_path: Path) -> None:
+    """tests/test_web.py drives an installed Chromium (Playwright downloads none) and runs npm."""
+    log, environ = fresh_machine(tmp_path, ensurepip=True)
+    tools = tmp_path / "tools"  # the commands .ci/run and the fakes use, and nothing else
+    tools.mkdir()
+    for name in ("bash", "sh", "dirname", "id", "mktemp", "cp", "mkdir", "env"):
+        (tools / name).symlink_to(shutil.which(name))
+    script(tmp_path / "bin" / "sudo", '#!/bin/sh\nexec "$@"\n')
+    environ["PATH"] = f"{tmp_path / 'bin'}:{tools}"
+    result = ci_run(environ)
+    assert result.returncode == 0, result.stderr
+    installs = [c for c in log.read_text().splitlines() if c.startswith("apt-get install")]
+    assert installs and {"chromium", "npm"} <= set(installs[0].split())
 
 
 def test_setup_only_is_the_only_option(tmp_path: Path) -> None:

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from bake import (
-    TEMPLATE,
     answers_with,
     bake,
     fake_uv,
@@ -25,36 +23,12 @@ from bake import (
     project_pytest,
     uv_sync,
 )
+from cookiecutter.main import cookiecutter
 from pytest_cookies.plugin import Cookies
+from template_copies import git, head, snapshot_template
 
 CRUFT = str(Path(sys.executable).parent / "cruft")
 ANSWERS = answers_with(use_tool_calling=False, deploy_target="docker")
-
-
-def git(*args: str, cwd: Path) -> str:
-    result = subprocess.run(
-        ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return result.stdout
-
-
-def snapshot_template(destination: Path) -> Path:
-    """This working tree (committed or not) as a fresh one-commit git repository."""
-    files = git("ls-files", "-co", "--exclude-standard", cwd=TEMPLATE).splitlines()
-    for name in files:
-        source = TEMPLATE / name
-        if source.is_file():
-            target = destination / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    git("init", "-q", "-b", "main", cwd=destination)
-    git("add", "-A", cwd=destination)
-    git("commit", "-qm", "template", cwd=destination)
-    return destination
 
 
 def change_template(template: Path, relative: str, old: str, new: str) -> None:
@@ -116,17 +90,21 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 def test_cruft_create_matches_cookiecutter_plus_answers(
-    template: Path, cruft: Cruft, tmp_path: Path, cookies: Cookies
+    template: Path, cruft: Cruft, tmp_path: Path
 ) -> None:
     project = create(cruft, template, tmp_path / "cruft")
-    baked = bake(cookies, **ANSWERS)
+    generated = cookiecutter(
+        str(template), no_input=True, output_dir=str(tmp_path / "plain"), extra_context=ANSWERS
+    )
 
     created = tree(project)
     record = json.loads(created.pop(".cruft.json"))
-    assert created == tree(baked.path)
-    assert record["commit"] == git("rev-parse", "HEAD", cwd=template).strip()
+    assert created == tree(Path(generated))
+    assert record["commit"] == head(template)
     assert record["context"]["cookiecutter"]["deploy_target"] == "docker"
     assert record["context"]["cookiecutter"]["use_tool_calling"] is False
+    source = {"template": str(template), "commit": head(template)}
+    assert json.loads(created[".template.json"]) == source
 
 
 def test_update_applies_template_changes_and_keeps_user_edits(
@@ -147,6 +125,10 @@ def test_update_applies_template_changes_and_keeps_user_edits(
     assert "Template fix: run ruff first." in (project / "AGENTS.md").read_text()
     assert "Our on-call rota" in readme.read_text()
     assert not list(project.rglob("*.rej"))
+    # The record and the README's link line moved to the new commit with the update.
+    source = json.loads((project / ".template.json").read_text())
+    assert source == {"template": str(template), "commit": head(template)}
+    assert f"uvx cruft link --checkout {head(template)} " in readme.read_text()
     git("add", "-A", cwd=project)
     git("commit", "-qm", "update", cwd=project)
     assert cruft("check", cwd=project).returncode == 0
@@ -239,7 +221,8 @@ def test_cruft_create_into_the_temp_dir_still_runs_setup(
     result = cruft("create", "--no-input", "--extra-context", context, str(template), cwd=out)
     assert result.returncode == 0, result.stderr
     assert log.read_text().splitlines() == ["sync", "run python -m livekit.agents download-files"]
-    assert "Created my-voice-agent. Next:" in result.stderr
+    assert f"Created my-voice-agent from {template} at commit {head(template)}." in result.stderr
+    assert "Next:" in result.stderr
 
     project = out / "my-voice-agent"
     git("init", "-q", "-b", "main", cwd=project)
@@ -282,9 +265,11 @@ def test_enabling_a_pattern_later_brings_in_its_files_only(
     assert record["context"]["cookiecutter"]["use_rag"] is True
 
     # Apart from the user's edit, the project is what a fresh bake with RAG on would be.
+    # (The fresh bake comes from this working tree: its .template.json names that, not the copy.)
     updated = tree(project)
     fresh = tree(bake(cookies, **{**ANSWERS, "use_rag": True}).path)
-    for ours in ("README.md", ".cruft.json"):
+    for ours in ("README.md", ".cruft.json", ".template.json"):
         updated.pop(ours)
-    fresh.pop("README.md")
+    for theirs in ("README.md", ".template.json"):
+        fresh.pop(theirs)
     assert updated == fresh

@@ -1,8 +1,9 @@
 """A project generated with plain cookiecutter adopts cruft with the command its README prints.
 
-Against a local git copy of this template (no network): generate with cookiecutter, run the
-README's `cruft link` line with the URL and commit filled in, and check that cruft then sees a
-project that matches its template exactly and updates like a `cruft create` one.
+Against a local git copy of this template (no network): generate with cookiecutter from that
+copy, as a user would from the template's repository, run the README's `cruft link` line as
+printed (the post-generation hook filled in the template and commit), and check that cruft then
+sees a project that matches its template exactly and updates like a `cruft create` one.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ import json
 import os
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from bake import TEMPLATE, answers_with, bake
-from pytest_cookies.plugin import Cookies
+from bake import answers_with
+from cookiecutter.main import cookiecutter
+from template_copies import git, head, snapshot_template
 
 CRUFT = str(Path(sys.executable).parent / "cruft")
 ANSWERS = answers_with(
@@ -27,27 +28,6 @@ ANSWERS = answers_with(
     use_rag=True,
     deploy_target="render",
 )
-
-
-def git(*args: str, cwd: Path) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=test", "-c", "user.email=test@example.com", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-
-
-def snapshot_template(destination: Path) -> Path:
-    for name in git("ls-files", "-co", "--exclude-standard", cwd=TEMPLATE).splitlines():
-        if (TEMPLATE / name).is_file():
-            (destination / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(TEMPLATE / name, destination / name)
-    git("init", "-q", "-b", "main", cwd=destination)
-    git("add", "-A", cwd=destination)
-    git("commit", "-qm", "template", cwd=destination)
-    return destination
 
 
 def cruft(*args: str, cwd: Path, tmp: Path) -> subprocess.CompletedProcess[str]:
@@ -63,32 +43,38 @@ def cruft(*args: str, cwd: Path, tmp: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def readme_link_command(project: Path, template_url: str, ref: str) -> list[str]:
+def readme_link_command(project: Path) -> list[str]:
     readme = (project / "README.md").read_text()
     line = next(line for line in readme.splitlines() if line.startswith("uvx cruft link"))
-    line = line.replace("<template-url>", template_url).replace("<ref>", ref)
     return shlex.split(re.sub(r"^uvx cruft ", "", line))
 
 
-def test_readme_cruft_link_adopts_a_cookiecutter_project(tmp_path: Path, cookies: Cookies) -> None:
+def test_readme_cruft_link_adopts_a_cookiecutter_project(tmp_path: Path) -> None:
     template = snapshot_template(tmp_path / "template")
-    ref = git("rev-parse", "HEAD", cwd=template).strip()
     system_tmp = tmp_path / "system-tmp"
     system_tmp.mkdir()
-    baked = bake(cookies, **ANSWERS)
-    project = baked.path
+    project = Path(
+        cookiecutter(
+            str(template), no_input=True, output_dir=str(tmp_path / "out"), extra_context=ANSWERS
+        )
+    )
     git("init", "-q", "-b", "main", cwd=project)
     git("add", "-A", cwd=project)
     git("commit", "-qm", "generated with cookiecutter", cwd=project)
 
-    link = cruft(*readme_link_command(project, str(template), ref), cwd=project, tmp=system_tmp)
+    command = readme_link_command(project)
+    assert "<commit>" not in command and "<template>" not in command
+    link = cruft(*command, cwd=project, tmp=system_tmp)
     assert link.returncode == 0, link.stderr
 
     record = json.loads((project / ".cruft.json").read_text())
-    assert record["commit"] == ref
+    assert record["commit"] == head(template)
+    assert record["template"] == str(template)
     recorded = record["context"]["cookiecutter"]
-    answers = {key: value for key, value in baked.answers.items() if key != "run_setup"}
+    answers = json.loads(command[command.index("--extra-context") + 1])
     assert {key: recorded[key] for key in answers} == answers
+    assert answers["project_name"] == ANSWERS["project_name"]
+    assert answers["use_rag"] is True
     diff = cruft("diff", "--exit-code", cwd=project, tmp=system_tmp)
     assert diff.returncode == 0, diff.stdout  # the linked template renders this very project
     assert cruft("check", cwd=project, tmp=system_tmp).returncode == 0

@@ -51,8 +51,8 @@ def env_example_names(project: BakedProject) -> list[str]:
 
 
 def drain_default(project: BakedProject) -> int:
-    settings = next(project.path.glob("src/*/settings.py")).read_text()
-    return int(re.search(r"DEFAULT_DRAIN_TIMEOUT_SECONDS = (\d+)", settings).group(1))
+    """The drain timeout the image sets for its target (the code's default is livekit's)."""
+    return int(re.search(r"DRAIN_TIMEOUT_SECONDS=(\d+)", project.read("Dockerfile")).group(1))
 
 
 def platform_grace(project: BakedProject) -> int | None:
@@ -589,7 +589,10 @@ def build_context(
         root = tmp_path_factory.mktemp(f"context-{name}")
         project = baked(**REPLAY_BAKES[name])
         context = root / "context"
-        shutil.copytree(project.path, context)
+        # Not what another test may be creating in the shared bake meanwhile (its uv sync).
+        shutil.copytree(
+            project.path, context, ignore=shutil.ignore_patterns(".venv", "*_cache", "__pycache__")
+        )
         package = str(project.answers["project_slug"]).replace("-", "_")
         probe = context / "src" / PROBE_MODULE.replace(".", "/") / "__init__.py"
         probe.parent.mkdir(parents=True)
@@ -785,10 +788,12 @@ BROKEN_PLUGIN = (
 
 @pytest.mark.skipif(shutil.which("uv") is None, reason="uv is not installed")
 def test_an_image_without_its_models_fails_to_build(
-    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    baked: Callable[..., BakedProject],
 ) -> None:
     """A plugin that cannot be imported downloads nothing, and download-files still exits 0."""
-    context, cached = build_context("docker", tmp_path_factory)
+    context, cached = build_context("docker", tmp_path_factory, baked)
     text = (context / "Dockerfile").read_text()
     download = "RUN python -m livekit.agents download-files"
     assert download in text
@@ -876,9 +881,11 @@ def run_read_only(replay: Replay, writable: list[str]) -> str:
 
 @pytest.mark.skipif(shutil.which("uv") is None, reason="uv is not installed")
 def test_the_worker_runs_on_a_read_only_root_with_only_the_manifests_writable_paths(
-    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    baked: Callable[..., BakedProject],
 ) -> None:
-    context, cached = build_context("docker", tmp_path_factory)
+    context, cached = build_context("docker", tmp_path_factory, baked)
     replay = replay_build(context, cached, tmp_path, (context / "Dockerfile").read_text())
 
     output = run_read_only(replay, WORKER_WRITES)

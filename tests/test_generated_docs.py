@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 
@@ -115,7 +116,13 @@ def test_readme_shows_how_a_cookiecutter_project_adopts_cruft(project: BakedProj
         k: v for k, v in project.answers.items() if k != "run_setup" and not k.startswith("_")
     }
     assert recorded == expected
-    assert "--checkout" in command
+    # The template and commit it came from, as the hook recorded them (tests/test_hooks.py
+    # covers a template without git, where the placeholder stays).
+    source = json.loads(project.read(".template.json"))
+    commit = source["commit"] or "<commit>"
+    assert command.startswith(
+        f"uvx cruft link --checkout {commit} {shlex.quote(source['template'])} -y "
+    )
     assert "[tool.cruft] skip" in updating
 
 
@@ -153,6 +160,6 @@ def test_readme_deploys_to_the_chosen_target_only(project: BakedProject) -> None
     grace = json.loads((Path(__file__).parents[1] / "cookiecutter.json").read_text())[
         "_shutdown_grace_seconds"
     ][target]
-    assert f"default {grace - 10} s" in deploy
+    assert f"the image sets {grace - 10} s" in deploy
     others = [name for key, name in DEPLOY_HEADINGS.items() if key != target]
     assert [name for name in others if f"Deploy to {name}" in readme] == []

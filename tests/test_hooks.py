@@ -21,6 +21,7 @@ from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 from pytest_cookies.plugin import Cookies
 from static_checks import hook_module
+from template_copies import copy_template, git, head, snapshot_template
 
 CONTEXT = json.loads((TEMPLATE / "cookiecutter.json").read_text())
 PROJECT_TEMPLATE = TEMPLATE / "{{cookiecutter.__project_dir}}"
@@ -319,6 +320,174 @@ def test_detects_only_cruft_update_renders(
         (root / project).parent.joinpath(name).write_text("mine\n")
     monkeypatch.setattr(hook, "PROJECT", root / project)
     assert hook.inside_cruft_render() is expected
+
+
+def generate(template: Path | str, out: Path, **answers: object) -> Path:
+    """Plain cookiecutter, in-process, as `uvx cookiecutter <template>` runs it."""
+    cookiecutter(
+        str(template), no_input=True, output_dir=str(out), extra_context=answers_with(**answers)
+    )
+    return out / "my-voice-agent"
+
+
+def record_of(project: Path) -> dict[str, object]:
+    return json.loads((project / ".template.json").read_text())
+
+
+def link_line(project: Path) -> str:
+    readme = (project / "README.md").read_text()
+    return next(line for line in readme.splitlines() if line.startswith("uvx cruft link"))
+
+
+def test_a_project_records_the_template_and_commit_it_came_from(tmp_path: Path, capfd) -> None:
+    template = snapshot_template(tmp_path / "template")
+    commit = head(template)
+    project = generate(template, tmp_path / "out")
+
+    assert record_of(project) == {"template": str(template), "commit": commit}
+    assert link_line(project).startswith(f"uvx cruft link --checkout {commit} {template} -y ")
+    assert f"Created my-voice-agent from {template} at commit {commit}." in capfd.readouterr().err
+
+
+def test_the_readmes_own_command_records_the_checkout_as_an_absolute_path(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """`uvx cookiecutter@2.7.1 . --no-input` from a checkout: '.' means nothing in the project."""
+    template = snapshot_template(tmp_path / "template")
+    monkeypatch.chdir(template)
+    monkeypatch.setenv("PWD", str(template))  # as the shell sets it
+    project = generate(".", tmp_path / "out")
+    assert record_of(project) == {"template": str(template), "commit": head(template)}
+
+
+def test_uncommitted_template_changes_are_recorded(tmp_path: Path, capfd) -> None:
+    template = snapshot_template(tmp_path / "template")
+    (template / "docs" / "draft.md").write_text("not committed\n")
+    project = generate(template, tmp_path / "out")
+    assert record_of(project) == {
+        "template": str(template),
+        "commit": head(template),
+        "uncommitted_changes": True,
+    }
+    assert f"at commit {head(template)} plus uncommitted changes." in capfd.readouterr().err
+
+
+UNKNOWN_COMMIT = ["a-plain-directory", "untracked-in-another-repository", "no-git-on-path"]
+
+
+@pytest.mark.parametrize("where", UNKNOWN_COMMIT)
+def test_without_a_commit_the_placeholder_stays_and_generation_succeeds(
+    tmp_path: Path, monkeypatch, capfd, where: str
+) -> None:
+    if where == "a-plain-directory":
+        template = copy_template(tmp_path / "template")
+    elif where == "untracked-in-another-repository":
+        # Its HEAD is some other project's commit: not the template's.
+        (tmp_path / "notes.md").write_text("mine\n")
+        git("init", "-q", cwd=tmp_path)
+        git("add", "notes.md", cwd=tmp_path)
+        git("commit", "-qm", "notes", cwd=tmp_path)
+        template = copy_template(tmp_path / "template")
+    else:
+        template = snapshot_template(tmp_path / "template")
+        monkeypatch.setenv("PATH", str(no_tools_dir(tmp_path)))
+    project = generate(template, tmp_path / "out")
+
+    assert record_of(project) == {"template": str(template), "commit": None}
+    assert link_line(project).startswith(f"uvx cruft link --checkout <commit> {template} -y ")
+    stderr = capfd.readouterr().err
+    assert f"from {template} (commit unknown" in stderr
+    assert "Traceback" not in stderr
+
+
+TEMPLATE_SOURCES = {
+    "github-abbreviation": ("gh:acme/voice-template", "https://github.com/acme/voice-template.git"),
+    "gitlab-abbreviation": ("gl:acme/voice-template", "https://gitlab.com/acme/voice-template.git"),
+    "https-url": ("https://example.com/acme/t.git", "https://example.com/acme/t.git"),
+    "ssh-url": ("git@github.com:acme/t.git", "git@github.com:acme/t.git"),
+}
+
+
+@pytest.mark.parametrize(
+    ("given", "recorded"), TEMPLATE_SOURCES.values(), ids=TEMPLATE_SOURCES.keys()
+)
+def test_the_template_is_recorded_as_cruft_can_clone_it(
+    tmp_path: Path, given: str, recorded: str
+) -> None:
+    """cruft clones what it is given and knows no cookiecutter abbreviation."""
+    context = {**answers_with(), "__package": "my_voice_agent", "_template": given}
+    assert hook_module("post_gen_project.py", context, tmp_path).template_location() == recorded
+
+
+def test_cruft_renders_record_cruft_s_values_without_running_git(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """cruft's update and diff renders must write what the project holds: from the context."""
+    context = {
+        **answers_with(),
+        "__package": "my_voice_agent",
+        "_template": "https://example.com/acme/t.git",
+        "_commit": "0123456789abcdef0123456789abcdef01234567",
+    }
+    hook = hook_module("post_gen_project.py", context, tmp_path)
+    project = tmp_path / "render"
+    project.mkdir()
+    readme = "# x\n\nuvx cruft link --checkout <commit> <template> -y --extra-context '{}'\n"
+    (project / "README.md").write_text(readme)
+    monkeypatch.setattr(hook, "PROJECT", project)
+
+    def no_git(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the hook ran a process inside a cruft render")
+
+    monkeypatch.setattr(hook.subprocess, "run", no_git)
+    hook.record_template_source()
+    assert record_of(project) == {
+        "template": context["_template"],
+        "commit": context["_commit"],
+    }
+    assert link_line(project) == (
+        f"uvx cruft link --checkout {context['_commit']} {context['_template']} -y "
+        "--extra-context '{}'"
+    )
+
+
+def next_steps(stderr: str) -> list[str]:
+    """The commands of the closing message's Next list, comments dropped."""
+    lines = stderr[stderr.index("Next:") :].splitlines()[1:]
+    return [line.split("#")[0].strip() for line in lines if line.startswith("    ")]
+
+
+def test_the_closing_message_leads_with_the_current_commands(tmp_path: Path, capfd) -> None:
+    generate(TEMPLATE, tmp_path / "out")
+    stderr = capfd.readouterr().err
+    assert next_steps(stderr) == [
+        "cd my-voice-agent",
+        "cp .env.example .env.local",
+        "lk agent console",
+        "uv run python src/agent.py console",
+        "uv run pytest",
+    ]
+    fallback = next(line for line in stderr.splitlines() if "src/agent.py console" in line)
+    assert "PortAudio" in fallback
+
+
+def test_the_closing_message_lists_what_the_answers_need_first(tmp_path: Path, capfd) -> None:
+    generate(
+        TEMPLATE,
+        tmp_path / "out",
+        model_access="plugins",
+        stt="faster-whisper",
+        llm="ollama",
+        use_rag=True,
+    )
+    steps = next_steps(capfd.readouterr().err)
+    needed = [
+        "uv run python -m livekit.agents download-files",
+        "ollama pull llama3.1",
+        "uv run python -m my_voice_agent.knowledge ingest",
+    ]
+    assert steps[2:5] == needed
+    assert steps.index("lk agent console") == 5
 
 
 def test_a_refused_bake_raises_for_api_callers(cookies: Cookies) -> None:

@@ -18,14 +18,17 @@ from combinations import (
     DIMENSIONS,
     PATTERNS,
     PROVIDER_DIMENSIONS,
-    VARIANT_KEYS,
+    bench_rows,
+    benchmarkable,
     code_rows,
     complete,
     default_suite,
     is_valid,
     pairwise,
     pattern_flags,
+    pattern_values,
     provider_rows,
+    token,
     variant_rows,
 )
 from conftest import MATRIX_TABLE
@@ -53,7 +56,7 @@ def uncovered_pairs(
 
 
 def test_sip_gets_an_agent_name_and_keeps_the_default_providers() -> None:
-    assert complete({"use_sip": True}) == {"use_sip": True, "agent_name": "phone-agent"}
+    assert complete({"use_sip": True}) == {"use_sip": True, "agent_name": "support-agent"}
 
 
 def test_completion_switches_to_plugins_only_when_inference_cannot_serve() -> None:
@@ -62,7 +65,7 @@ def test_completion_switches_to_plugins_only_when_inference_cannot_serve() -> No
         "llm": "ollama",
         "model_access": "plugins",
         "use_sip": True,
-        "agent_name": "phone-agent",
+        "agent_name": "support-agent",
     }
 
 
@@ -72,9 +75,10 @@ def test_pairwise_covers_every_valid_pair_of_answers() -> None:
     assert all(is_valid({**DEFAULTS, **row}) for row in rows)
 
 
-def test_the_benchmark_runs_in_code_rows_with_the_default_providers() -> None:
-    rows = code_rows()
-    assert all(complete(run) in rows for run in BENCH_RUNS)
+def test_the_benchmark_runs_once_per_pattern_combination_it_needs() -> None:
+    rows = bench_rows()
+    assert [pattern_values(row) for row in rows] == [pattern_values(run) for run in BENCH_RUNS]
+    assert all(row in code_rows() and benchmarkable(row) for row in rows)
 
 
 def test_default_suite_runs_every_pattern_combination() -> None:
@@ -90,20 +94,21 @@ def test_default_suite_bakes_every_value_and_every_pair() -> None:
 
 
 def test_every_code_answer_gets_a_project_suite_run() -> None:
-    """Each value of a prompt that shapes the code is in a code row (whose suite runs), and so
-    is every pair of them; deploy target and license vary only in variant rows."""
+    """Each code token of each prompt is in a code row (whose suite runs), and so is every pair
+    of them; values that share a token vary only in variant rows."""
     rows = code_rows()
     assert uncovered_pairs(rows, CODE_DIMENSIONS) == []
-    assert all(not set(row) & set(VARIANT_KEYS) for row in rows)
+    for row in rows:
+        full = {**DEFAULTS, **row}
+        assert all(full[key] in CODE_DIMENSIONS.get(key, [DEFAULTS[key]]) for key in DIMENSIONS)
 
 
-def test_variant_rows_change_only_what_leaves_the_code_alone() -> None:
-    bases = [{**DEFAULTS, **row} for row in code_rows()]
-    for row in variant_rows(code_rows()):
-        code = {k: v for k, v in {**DEFAULTS, **row}.items() if k not in VARIANT_KEYS}
-        assert any(
-            {k: v for k, v in base.items() if k not in VARIANT_KEYS} == code for base in bases
-        ), row
+def test_variant_rows_share_their_code_with_a_code_row() -> None:
+    def tokens(row: dict[str, object]) -> dict[str, object]:
+        return {key: token(key, value) for key, value in {**DEFAULTS, **row}.items()}
+
+    bases = [tokens(row) for row in code_rows()]
+    assert all(tokens(row) in bases for row in variant_rows(code_rows()))
 
 
 def test_default_suite_bakes_each_row_once_and_stays_within_budget() -> None:

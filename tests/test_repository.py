@@ -36,3 +36,16 @@ def test_relative_links_in_docs_resolve() -> None:
         and not (page.parent / target).exists()
     ]
     assert broken == []
+
+
+def test_template_lines_fit_the_longest_package_name() -> None:
+    """Lines that name the package must stay within ruff's 100 columns for a 40-character
+    package (the longest slug the hook accepts); the baked checks find the rest."""
+    package = re.compile(r"\{\{ ?cookiecutter\.__package ?\}\}")
+    too_long = []
+    for path in (TEMPLATE / "{{cookiecutter.__project_dir}}").rglob("*.py"):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            names = len(package.findall(line))
+            if names and "{%" not in line and len(package.sub("p" * 40, line)) > 100:
+                too_long.append(f"{path.relative_to(TEMPLATE)}:{number}")
+    assert too_long == []

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from livekit import rtc
 from livekit.agents import AgentSession
 
 
-def push_to_talk_session(**session_options: object) -> AgentSession:
+# Any: AgentSession's keyword arguments (stt=, llm=, tts=, vad=, userdata=, ...) each have their
+# own type and livekit defines no TypedDict of them to unpack, so mypy cannot check them here;
+# an unknown keyword still fails when AgentSession is called.
+def push_to_talk_session(**session_options: Any) -> AgentSession:
     # "manual": the session never ends a user turn by itself; end_turn commits it.
     return AgentSession(turn_handling={"turn_detection": "manual"}, **session_options)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable
+from typing import Any
 
 from livekit.agents import AgentSession
 
@@ -12,7 +13,8 @@ async def say_percent(text: AsyncIterable[str]) -> AsyncIterable[str]:
         yield chunk.replace("%", " percent")
 
 
-def session_with_spoken_percent(**session_options: object) -> AgentSession:
+# Any: AgentSession's keyword arguments each have their own type (see push_to_talk.py).
+def session_with_spoken_percent(**session_options: Any) -> AgentSession:
     # Naming the built-in transforms keeps them; passing only the custom one would drop them.
     return AgentSession(
         tts_text_transforms=["filter_markdown", "filter_emoji", say_percent], **session_options

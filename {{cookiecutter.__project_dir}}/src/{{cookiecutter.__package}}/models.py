@@ -2,8 +2,9 @@
 
 `python -m livekit.agents download-files` only warns when a plugin fails to import, and exits 0
 without that plugin's files: the worker would find out in its first call. The Dockerfile runs
-`python -m {{ cookiecutter.__package }}.models` after it, offline and as the user that runs the
-agent, so an image without its models fails to build. Run it locally after `download-files` too.
+this module (`python -m` with this package's `models`) after it, offline and as the user that
+runs the agent, so an image without its models fails to build. Run it locally after
+`download-files` too.
 """
 
 from __future__ import annotations

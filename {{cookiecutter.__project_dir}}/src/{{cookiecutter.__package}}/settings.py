@@ -83,9 +83,10 @@ PROVIDER_KEYS = (
 AGENT_NAME = "{{ cookiecutter.__agent_name }}"
 
 {% endif -%}
-# Seconds a worker that got SIGTERM keeps serving active calls before it exits. It stays under
-# the {{ cookiecutter.deploy_target }} shutdown grace period ({{ cookiecutter._shutdown_grace_seconds[cookiecutter.deploy_target] }} s); raise both together.
-DEFAULT_DRAIN_TIMEOUT_SECONDS = {{ cookiecutter._shutdown_grace_seconds[cookiecutter.deploy_target] - 10 }}
+# Seconds a worker that got SIGTERM keeps serving active calls before it exits: livekit's own
+# default. The image sets DRAIN_TIMEOUT_SECONDS just under its platform's shutdown grace period
+# (Dockerfile); raise both together.
+DEFAULT_DRAIN_TIMEOUT_SECONDS = 3600
 
 # How often the worker retries LiveKit, at start or after losing the connection, before it
 # stops with exit code 1: livekit's default, 16 retries over about two minutes.
@@ -260,16 +261,21 @@ def malformed_for(command: str, environ: Mapping[str, str] = os.environ) -> dict
     url = environ.get("LIVEKIT_URL", "").strip()
     if command not in SERVER_COMMANDS or not url or is_livekit_url(url):
         return {}
-    schemes = ", ".join(f"{scheme}://" for scheme in LIVEKIT_URL_SCHEMES)
-    return {
-        "LIVEKIT_URL": f"{url!r} is not a server URL: it needs {schemes} and a host, "
-        "as in wss://<project>.livekit.cloud or ws://localhost:7880"
-    }
+    return {"LIVEKIT_URL": not_a_livekit_url(url)}
 
 
 def is_livekit_url(url: str) -> bool:
     parsed = urlparse(url)
     return parsed.scheme in LIVEKIT_URL_SCHEMES and bool(parsed.hostname)
+
+
+def not_a_livekit_url(url: str) -> str:
+    """What is wrong with a LIVEKIT_URL that `is_livekit_url` refuses."""
+    schemes = ", ".join(f"{scheme}://" for scheme in LIVEKIT_URL_SCHEMES)
+    return (
+        f"{url!r} is not a server URL: it needs {schemes} and a host, "
+        "as in wss://<project>.livekit.cloud or ws://localhost:7880"
+    )
 
 
 def describe_problems(
@@ -297,7 +303,10 @@ def exit_if_unusable(command: str, environ: Mapping[str, str] = os.environ) -> N
 
 
 def command_from_argv(argv: list[str]) -> str:
-    """The agent command in `agent.py console --text` or `-m livekit.agents start agent.py`."""
+    """The agent command in `agent.py console --text` or `-m livekit.agents start agent.py`;
+    none for `--help`, which needs no settings."""
+    if "--help" in argv or "-h" in argv:
+        return ""
     return next((arg for arg in argv[1:] if arg == "console" or arg in SERVER_COMMANDS), "")
 
 

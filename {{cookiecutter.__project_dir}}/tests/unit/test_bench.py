@@ -103,6 +103,7 @@ def test_bad_input_stops_with_a_message_and_no_traceback(
     assert "neither a configuration" in capsys.readouterr().err
 
 
+@pytest.mark.bench
 def test_it_runs_from_the_projects_root_as_documented() -> None:
     """`python -m bench` from the root: a package beside the agent's, not inside it."""
     result = run_python("-m", "bench", "profile", cwd=PROJECT, environ=dict(os.environ))

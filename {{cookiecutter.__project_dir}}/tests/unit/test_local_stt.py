@@ -86,6 +86,10 @@ def test_download_files_fetches_the_fallback_model_too(monkeypatch: pytest.Monke
     fetched: list[str] = []
     monkeypatch.setattr(module, "fetch_whisper", fetched.append)
     monkeypatch.setattr(module, "load_env_file", lambda: None)
+    monkeypatch.setattr(module, "require_model_hub", lambda: None)
+{%- if cookiecutter.__turn_detection == "text-model" %}
+    monkeypatch.setattr(module.text_turn_detector, "download_model", lambda: None)
+{%- endif %}
     monkeypatch.setenv("STT_MODEL", "base.en")
     monkeypatch.setenv("FALLBACK_STT_MODEL", "tiny.en")
 

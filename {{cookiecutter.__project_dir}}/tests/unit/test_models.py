@@ -1,4 +1,4 @@
-"""`python -m {{ cookiecutter.__package }}.models`, the image's proof that its models load offline."""
+"""The package's `models` command: the image's proof that its models load offline."""
 
 import pytest
 

@@ -146,6 +146,9 @@ def test_model_settings_come_from_the_environment_with_defaults() -> None:
         (["src/agent.py", "download-files"], ""),
         (["/venv/lib/livekit/agents/__main__.py", "start", "src/agent.py"], "start"),
         (["src/agent.py"], ""),
+        # Help needs no settings, for any command.
+        (["src/agent.py", "console", "--help"], ""),
+        (["/venv/lib/livekit/agents/__main__.py", "start", "-h"], ""),
     ],
 )
 def test_command_is_read_from_argv(argv: list[str], command: str) -> None:

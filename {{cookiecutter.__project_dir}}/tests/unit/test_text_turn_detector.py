@@ -7,16 +7,22 @@ so that test is skipped when they are not in the local cache (offline machines, 
 import importlib
 import importlib.abc
 import importlib.util
+import os
+import socket
 import sys
 import warnings
+from pathlib import Path
 from types import ModuleType
 
 import pytest
 from huggingface_hub import try_to_load_from_cache
-from livekit.agents import Plugin
 from livekit.agents.testing import fake_job_context
 
 from {{ cookiecutter.__package }} import providers, text_turn_detector
+
+from tests.entry_point import run_python
+
+PROJECT = Path(__file__).parents[2]
 
 PLUGIN_MODULE = "livekit.plugins.turn_detector.multilingual"
 # The plugin's own import-time warning, word for word (livekit-plugins-turn-detector 1.8).
@@ -63,9 +69,23 @@ def test_only_the_plugins_own_deprecation_is_silenced(monkeypatch: pytest.Monkey
     assert text_turn_detector.MultilingualModel is providers.MultilingualModel
 
 
-def test_model_files_are_fetched_by_download_files() -> None:
-    packages = [plugin.package for plugin in Plugin.registered_plugins]
-    assert "livekit.plugins.turn_detector" in packages
+def test_download_files_fetches_the_one_model_and_fails_fast_without_the_hub(
+    tmp_path: Path,
+) -> None:
+    # The model hub at a port nothing listens on: the plugin's own download would retry each
+    # file of both its models for about 50 s and print every line twice.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        hub = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    environ |= {"HF_ENDPOINT": hub, "HF_HOME": str(tmp_path / "hub"), "HOME": str(tmp_path)}
+    result = run_python("-m", "livekit.agents", "download-files", cwd=PROJECT, environ=environ)
+
+    assert result.returncode == 1, result.stderr[-3000:]
+    output = result.stdout + result.stderr
+    assert output.count(f"Cannot reach the model hub at {hub}") == 1, output[-3000:]
+    assert "Retrying" not in output and "v1.2.2-en" not in output, output[-3000:]
+    assert "Traceback" not in output
 
 
 def model_files_present() -> bool:
