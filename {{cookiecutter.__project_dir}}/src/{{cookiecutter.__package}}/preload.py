@@ -6,8 +6,8 @@ module loads then sits in the forkserver's memory, and every call process shares
 copy-on-write instead of loading its own copy, as livekit does with its end-of-turn weights.
 {%- if cookiecutter.use_rag %}
 Measured in the template's docs/performance.md: Silero VAD's onnxruntime session costs about
-20 MB in each call process that loads its own, the knowledge base's embedding model about
-100 MB.
+25 MB in each call process that loads its own, the knowledge base's embedding model about
+170 MB.
 
 Only fork-safe work belongs here: a model whose runtime starts no thread (onnxruntime on one
 thread does not), and no open file, socket or database connection: the knowledge index is
@@ -15,7 +15,7 @@ opened in each call process, by prewarm. Under `spawn` (macOS, Windows) each cal
 imports this module itself, in prewarm, and loads its own copy.
 {%- else %}
 Measured in the template's docs/performance.md: Silero VAD's onnxruntime session costs about
-20 MB in each call process that loads its own.
+25 MB in each call process that loads its own.
 
 Only fork-safe work belongs here: a model whose runtime starts no thread (onnxruntime on one
 thread does not), and no open file, socket or database connection. Under `spawn` (macOS,
