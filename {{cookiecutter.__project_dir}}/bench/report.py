@@ -33,6 +33,8 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "processor": _processor_name(),
         "logical_cpus": os.cpu_count(),
+        # Other work on the machine skews every figure: compare with logical_cpus.
+        "load_average": [round(load, 2) for load in os.getloadavg()],
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "python": platform.python_version(),
         "livekit_agents": version("livekit-agents"),
@@ -134,11 +136,13 @@ def plot_capacity(path: Path, steps: list[dict[str, Any]], threshold_ms: float) 
     latency.axhline(threshold_ms, color="#b56576", linestyle="--", label="threshold")
     latency.set_ylabel("remainder (ms)")
     latency.legend(frameon=False)
-    resources.plot(sessions, [s["cpu_per_session"] * 100 for s in steps], marker="o")
-    resources.set_ylabel("% of a core per session")
+    resources.plot(sessions, [s["machine_cpu_percent"] for s in steps], marker="o", label="machine")
+    resources.plot(sessions, [s["worker_cpu_percent"] for s in steps], marker="o", label="worker")
+    resources.set_ylabel("% of all CPUs busy")
+    resources.legend(frameon=False, loc="upper left")
     memory = resources.twinx()
-    memory.plot(sessions, [s["memory_per_session_mb"] for s in steps], color="#e3a857")
-    memory.set_ylabel("MB per session", color="#e3a857")
+    memory.plot(sessions, [s["total_memory_mb"] for s in steps], color="#e3a857")
+    memory.set_ylabel("worker MB (all processes)", color="#e3a857")
     resources.set_xlabel("concurrent sessions")
     figure.suptitle("Capacity of one worker on this machine")
     _save(figure, path)

@@ -46,8 +46,15 @@ server = Server(drain_timeout=settings.drain_timeout(), max_retry=settings.conne
 
 
 def prewarm(proc: JobProcess) -> None:
-    """Runs once per worker process, before it takes a job, so calls start without loading."""
-    proc.userdata["vad"] = providers.load_vad()
+    """Runs once per call process, before it takes a call, so calls start without loading.
+
+    The models come from `preload`, which the worker's forkserver imported before it forked
+    this process: every call process shares that memory. The import is here, not at the top,
+    so the worker's main process (which runs no call) does not load them too.
+    """
+    from {{ cookiecutter.__package }} import preload
+
+    proc.userdata["vad"] = preload.VAD
     enable_tracing()
 {%- if cookiecutter.use_rag %}
     load_knowledge_base()
