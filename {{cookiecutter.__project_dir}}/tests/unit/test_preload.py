@@ -11,7 +11,7 @@ from unittest.mock import create_autospec
 import pytest
 from livekit.agents import AgentServer, JobProcess
 
-from {{ cookiecutter.__package }} import preload{% if cookiecutter.stt == "faster-whisper" %}, providers{% endif %}
+from {{ cookiecutter.__package }} import preload{% if cookiecutter.stt == "faster-whisper" or cookiecutter.tts == "kokoro" %}, providers{% endif %}
 {%- if cookiecutter.use_rag %}
 from {{ cookiecutter.__package }}.knowledge import tool
 {%- endif %}
@@ -55,6 +55,10 @@ def test_every_call_process_takes_the_preloaded_models(monkeypatch: pytest.Monke
 {%- if cookiecutter.stt == "faster-whisper" %}
     # Whisper's weights load per process and need a download.
     monkeypatch.setattr(providers, "preload_stt", lambda settings: None)
+{%- endif %}
+{%- if cookiecutter.tts == "kokoro" %}
+    # So do Kokoro's (its onnxruntime session starts threads: not one to load before a fork).
+    monkeypatch.setattr(providers, "preload_tts", lambda settings: None)
 {%- endif %}
     for prewarm in (load_agent().prewarm, worker.prewarm):
         process = create_autospec(JobProcess, instance=True)
