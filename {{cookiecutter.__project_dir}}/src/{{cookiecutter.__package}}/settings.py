@@ -48,7 +48,7 @@ INFERENCE_BILLING = "pays for STT, LLM and TTS through LiveKit Inference"
 PROVIDER_KEYS: tuple[Requirement, ...] = ()
 {%- else %}
 # Keys the models need; `console` needs these and nothing else.
-PROVIDER_KEYS = (
+PROVIDER_KEYS: tuple[Requirement, ...] = (
 {%- if not plugins %}
     Requirement("LIVEKIT_API_KEY", INFERENCE_BILLING, LIVEKIT_CLOUD_KEYS),
     Requirement("LIVEKIT_API_SECRET", INFERENCE_BILLING, LIVEKIT_CLOUD_KEYS),
