@@ -454,6 +454,21 @@ def test_each_targets_memory_follows_the_documented_memory_per_call(
     assert quoted in railway and f"about {sizing.calls_per_cpu} calls" in railway
 
 
+@pytest.mark.parametrize("local", [{"stt": "faster-whisper"}, {"tts": "kokoro"}], ids=combo_id)
+def test_local_models_loaded_per_call_keep_kubernetes_at_2_gib_per_cpu(
+    baked: Callable[..., BakedProject], local: dict[str, object]
+) -> None:
+    """Whisper's and Kokoro's weights load in each call process, not once before the fork:
+    the per-call figure of the sizing guide does not hold for them."""
+    deployment = yaml.safe_load(
+        baked(deploy_target="kubernetes", **local).read("deploy/kubernetes/deployment.yaml")
+    )
+    resources = deployment["spec"]["template"]["spec"]["containers"][0]["resources"]
+    for kind in ("requests", "limits"):
+        cpus, memory = float(resources[kind]["cpu"]), mebibytes(resources[kind]["memory"])
+        assert memory == 2048 * cpus, f"{kind}: {memory} MiB for {cpus} CPUs"
+
+
 FAKE_AWS = """#!/bin/sh
 echo "aws $* region=${AWS_REGION:-}" >> "$CALLS"
 case "$1 $2" in
