@@ -208,8 +208,7 @@ class UsageSampler:
         self._last = 0.0
         self._machine = psutil.cpu_times()
         self._cpu: dict[int, tuple[float, float]] = {}
-        self._jobs: set[int] = set()
-        self._alive: dict[int, tuple[float, float]] = {}
+        self._alive: dict[int, tuple[float, float]] = {}  # job process: first, last seen
         self._job_memory: dict[int, float] = {}
         self._shared = 0.0
         self._total = 0.0
@@ -229,7 +228,7 @@ class UsageSampler:
         started_cpu = time.thread_time()
         now = time.monotonic()
         first_sample = self._started is None
-        if self._started is None:
+        if first_sample:
             self._started = now
         with_memory = self._samples % self.MEMORY_EVERY == 0
         self._samples += 1
@@ -249,7 +248,6 @@ class UsageSampler:
             first = self._cpu.get(process.pid, (cpu if first_sample else 0.0, 0.0))[0]
             self._cpu[process.pid] = (first, cpu)
             if is_job:
-                self._jobs.add(process.pid)
                 born = self._alive.get(process.pid, (now, now))[0]
                 self._alive[process.pid] = (born, now)
             if memory is None:
@@ -274,7 +272,7 @@ class UsageSampler:
         return Usage(
             seconds=self._last - (self._started or self._last),
             worker_cpu_seconds=worker_cpu,
-            job_cpu_seconds=sum(self._cpu[pid][1] for pid in self._jobs),
+            job_cpu_seconds=sum(self._cpu[pid][1] for pid in self._alive),
             job_seconds=sum(last - born for born, last in self._alive.values()),
             job_memory_mb=list(self._job_memory.values()),
             shared_memory_mb=self._shared,
