@@ -37,6 +37,7 @@ def files_in(directory, *names):
 # files (`--overwrite-if-exists` over an existing project), and those are never deleted.
 # tests/test_hooks.py checks these lists against the template's files.
 LOCAL_WHISPER_FILES = (f"{PACKAGE}/local_stt.py", "tests/unit/test_local_stt.py")
+LOCAL_KOKORO_FILES = (f"{PACKAGE}/local_tts.py", "tests/unit/test_local_tts.py")
 MODEL_DOWNLOAD_PLUGIN_FILES = (f"src/livekit/plugins/{ANSWERS['__package']}/__init__.py",)
 TEXT_TURN_DETECTOR_FILES = (
     f"{PACKAGE}/text_turn_detector.py",
@@ -80,6 +81,8 @@ SIP_FILES = (
 USERDATA_FILES = (f"{PACKAGE}/userdata.py",)
 # The realtime model's stand-in and its tests: realtime and half-cascade only.
 REALTIME_FILES = ("tests/scripted_realtime.py", "tests/unit/test_realtime.py")
+# Models loaded once in the worker's forkserver: the pipeline's VAD, the knowledge base's embedder.
+PRELOAD_FILES = (f"{PACKAGE}/preload.py", "tests/unit/test_preload.py")
 # What only the pipeline has: its VAD (and the clip its test listens to), and the benchmark,
 # which measures the pipeline's stages.
 PIPELINE_FILES = (
@@ -165,9 +168,23 @@ def remove_local_whisper_files():
         remove(*LOCAL_WHISPER_FILES)
 
 
+def remove_local_kokoro_files():
+    if ANSWERS["__tts"] != "kokoro":
+        remove(*LOCAL_KOKORO_FILES)
+
+
+def fetches_model_files():
+    """Whether the project has model files of its own for `download-files` to fetch."""
+    return (
+        ANSWERS["__stt"] == "faster-whisper"
+        or ANSWERS["__tts"] == "kokoro"
+        or ANSWERS["__turn_detection"] == "text-model"
+    )
+
+
 def remove_model_download_plugin():
     # Registers model downloads with `python -m livekit.agents download-files`.
-    if ANSWERS["__stt"] != "faster-whisper" and ANSWERS["__turn_detection"] != "text-model":
+    if not fetches_model_files():
         remove(*MODEL_DOWNLOAD_PLUGIN_FILES)
 
 
@@ -214,6 +231,11 @@ def remove_userdata_module():
 def remove_realtime_files():
     if ANSWERS["architecture"] == "pipeline":
         remove(*REALTIME_FILES)
+
+
+def remove_preload_module():
+    if ANSWERS["architecture"] != "pipeline" and not ANSWERS["use_rag"]:
+        remove(*PRELOAD_FILES)
 
 
 def remove_pipeline_files():
@@ -456,16 +478,23 @@ def source_line(record):
     return f"from {template} at commit {record['commit']}{uncommitted}"
 
 
+def needs_no_key():
+    """Whether every model runs locally (or on the user's server), so `console` needs no key."""
+    return ANSWERS["__model_access"] == "plugins" and not ANSWERS["__provider_keys"]
+
+
 def next_commands():
     """(command, why) in the order a new user runs them; `console` through the LiveKit CLI
     first, livekit's older built-in CLI as the fallback, as README.md's Run section says."""
     package = ANSWERS["__package"]
+    keys = "then fill in the keys it lists"
+    if needs_no_key():
+        keys = "console needs no key; dev and start need the LiveKit ones"
     commands = [
         (f"cd {ANSWERS['project_slug']}", ""),
-        ("cp .env.example .env.local", "then fill in the keys it lists"),
+        ("cp .env.example .env.local", keys),
     ]
-    local_files = ANSWERS["__stt"] == "faster-whisper" or ANSWERS["__turn_detection"] == "text-model"
-    if local_files and not ANSWERS["run_setup"]:
+    if fetches_model_files() and not ANSWERS["run_setup"]:
         commands.append(("uv run python -m livekit.agents download-files", "the local model files"))
     if ANSWERS["__llm"] == "ollama":
         model = ANSWERS["_models"]["plugins"]["llm"]["ollama"]
@@ -500,6 +529,7 @@ def print_next_steps(record):
 
 def main():
     remove_local_whisper_files()
+    remove_local_kokoro_files()
     remove_model_download_plugin()
     remove_text_turn_detector_files()
     remove_tool_calling_files()
@@ -509,6 +539,7 @@ def main():
     remove_sip_files()
     remove_userdata_module()
     remove_realtime_files()
+    remove_preload_module()
     remove_pipeline_files()
     remove_other_deploy_targets()
     remove_license_file()

@@ -317,14 +317,28 @@ class SuiteRun:
     installed: list[str] = field(default_factory=list)
 
 
+def exit_abort_after_a_green_run(result: CompletedProcess[str]) -> bool:
+    """livekit-rtc 1.1.21's native runtime (liblivekit_ffi.so) rarely aborts the interpreter at
+    exit ("panic in a function that cannot unwind" on a tokio-rt-worker thread, while its atexit
+    hook disposes of it), after pytest has reported every test passed: seen once in about 30
+    full runs. Such a run is retried once; a second abort, or any failed test, still fails."""
+    summary = result.stdout.strip().splitlines()[-1:] or [""]
+    return (
+        result.returncode != 0
+        and "thread caused non-unwinding panic" in result.stdout + result.stderr
+        and " passed" in summary[0]
+        and not any(word in summary[0] for word in (" failed", " error"))
+    )
+
+
 def run_project_suite(
     project: BakedProject, first: str, mypy_cache: Path, with_bench: bool
 ) -> SuiteRun:
     """uv sync, mypy, the project's own pytest; stops at the first failing step.
 
-    mypy's incremental cache is shared by every project on one Python (the first checks
-    livekit's stubs, ~15 s; the next ones reuse them, ~2 s): the first run fills it alone, the
-    others wait for it, then share it.
+    mypy's incremental cache is shared by every project on one Python and kept across runs
+    (the first check of livekit's stubs takes ~15 s; reusing them, ~2 s): while it is cold, one
+    run fills it alone and the others wait for it, then share it.
     """
     run = SuiteRun(first)
     mypy_cache.mkdir(parents=True, exist_ok=True)
@@ -340,10 +354,16 @@ def run_project_suite(
                 warm.touch()
             return result
 
+    def pytest() -> CompletedProcess[str]:
+        result = project.run(*project_pytest(with_bench=with_bench))
+        if exit_abort_after_a_green_run(result):
+            result = project.run(*project_pytest(with_bench=with_bench))  # once, see below
+        return result
+
     steps = (
         ("sync", project.sync),
         ("mypy", mypy),
-        ("pytest", lambda: project.run(*project_pytest(with_bench=with_bench))),
+        ("pytest", pytest),
         ("names", lambda: project.run("uv", "run", "--no-sync", "python", "-c", INSTALLED_NAMES)),
     )
     for name, step in steps:
@@ -375,8 +395,9 @@ class ProjectSuites:
     a worker that asks for a shape another is running waits for that run and reuses it.
     """
 
-    def __init__(self, shared: Path) -> None:
+    def __init__(self, shared: Path, mypy_caches: Path) -> None:
         self.shared = shared
+        self.mypy_caches = mypy_caches
         shared.mkdir(parents=True, exist_ok=True)
 
     def run(self, project: BakedProject, label: str, with_bench: bool = False) -> SuiteRun:
@@ -389,7 +410,7 @@ class ProjectSuites:
             for record in records:
                 if record.exists():
                     return SuiteRun(**json.loads(record.read_text()))
-            cache = self.shared / "mypy" / f"py{project.answers['python_version']}"
+            cache = self.mypy_caches / f"py{project.answers['python_version']}"
             outcome = run_project_suite(project, label, cache, with_bench)
             records[-1].write_text(json.dumps(asdict(outcome)))
             return outcome

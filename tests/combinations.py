@@ -404,6 +404,16 @@ def code_rows() -> list[dict[str, object]]:
     return rows
 
 
+def code_tokens(row: dict[str, object]) -> dict[str, object]:
+    """Every answer of the row as the token it bakes into the code."""
+    return {key: token(key, value) for key, value in {**DEFAULTS, **row}.items()}
+
+
+def code_row_for(row: dict[str, object]) -> dict[str, object] | None:
+    """The code row whose code `row` bakes (the same tokens), if any."""
+    return next((base for base in code_rows() if code_tokens(base) == code_tokens(row)), None)
+
+
 def bench_rows() -> list[dict[str, object]]:
     """The code rows where the benchmark's real run happens: the first with each pattern
     combination of BENCH_RUNS (tests/bake.py) that the benchmark can run on."""

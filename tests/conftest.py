@@ -1,7 +1,7 @@
 """Shared fixtures: one bake per answer set and one project-suite run per code shape, each
 shared by every pytest-xdist worker of the run.
 
-Bakes go through pytest-cookies (`cookies_session`), in-process. The bake matrix's table
+Bakes go through pytest-cookies' `Cookies`, in-process. The bake matrix's table
 travels in the test report's user_properties, so it reaches the summary from a pytest-xdist
 worker too (a worker's stdout never does).
 """
@@ -80,12 +80,25 @@ def run_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def baked(
-    cookies_session: Cookies, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    _cookiecutter_config_file: object,
 ) -> Callable[..., BakedProject]:
     """`baked(**answers)`: the project for these answers, baked once per run. The first worker
-    that asks bakes it and records where; the others read the same tree (tests only read it)."""
+    that asks bakes it and records where; the others read the same tree (tests only read it).
+
+    Not in `cookies_session`'s directory: pytest-cookies removes that when its worker's session
+    ends, while another worker may still be reading a bake there. These stay with the run's
+    directory, which pytest removes three runs later."""
     shared = run_directory(tmp_path_factory) / "bakes"
     shared.mkdir(parents=True, exist_ok=True)
+    output = shared / os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+    def make_directory(name: str) -> Path:
+        (output / name).mkdir(parents=True)
+        return output / name
+
+    cookies = Cookies(request.config.option.template, make_directory, _cookiecutter_config_file)
     projects: dict[str, BakedProject] = {}
 
     def get(**overrides: object) -> BakedProject:
@@ -97,7 +110,7 @@ def baked(
                     found = json.loads(record.read_text())
                     projects[key] = BakedProject(Path(found["path"]), found["answers"], overrides)
                 else:
-                    project = bake(cookies_session, **overrides)
+                    project = bake(cookies, **overrides)
                     record.write_text(
                         json.dumps({"path": str(project.path), "answers": project.answers})
                     )
@@ -108,6 +121,12 @@ def baked(
 
 
 @pytest.fixture(scope="session")
-def project_suites(tmp_path_factory: pytest.TempPathFactory) -> ProjectSuites:
-    """Project-suite outcomes shared by every pytest-xdist worker of this run."""
-    return ProjectSuites(run_directory(tmp_path_factory) / "project-suites")
+def project_suites(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> ProjectSuites:
+    """Project-suite outcomes shared by every pytest-xdist worker of this run. mypy's cache
+    outlives the run, in pytest's cache directory (.pytest_cache/d/mypy) when there is one:
+    mypy checks each cached module's hash, so a later run reuses what is unchanged."""
+    shared = run_directory(tmp_path_factory) / "project-suites"
+    cache = getattr(request.config, "cache", None)
+    return ProjectSuites(shared, cache.mkdir("mypy") if cache is not None else shared / "mypy")

@@ -25,9 +25,12 @@ def owned_paths(answers: dict[str, object]) -> dict[str, bool]:
 def _owned_paths(answers: dict[str, object]) -> dict[str, bool]:
     pkg = package_dir(answers)
     whisper = answers["__stt"] == "faster-whisper"
+    kokoro = answers["__tts"] == "kokoro"
     expected = {
         f"{pkg}/local_stt.py": whisper,
         "tests/unit/test_local_stt.py": whisper,
+        f"{pkg}/local_tts.py": kokoro,
+        "tests/unit/test_local_tts.py": kokoro,
         f"{pkg}/text_turn_detector.py": answers["turn_detection"] == "text-model",
         "tests/unit/test_text_turn_detector.py": answers["turn_detection"] == "text-model",
         f"{pkg}/tools.py": bool(answers["use_tool_calling"]),
@@ -38,7 +41,7 @@ def _owned_paths(answers: dict[str, object]) -> dict[str, bool]:
         "tests/fixtures/knowledge/returns.md": bool(answers["use_rag"]),
         f"{pkg}/team/prompts/greeter.md": bool(answers["use_multi_agent"]),
         "telephony/dispatch-rule.json": bool(answers["use_sip"]),
-        "src/livekit": whisper or answers["turn_detection"] == "text-model",
+        "src/livekit": whisper or kokoro or answers["turn_detection"] == "text-model",
         # lk agent create writes it; a template copy with no subdomain breaks that command.
         "livekit.toml": False,
         f"{pkg}/team/__init__.py": bool(answers["use_multi_agent"]),
@@ -57,6 +60,9 @@ def _owned_paths(answers: dict[str, object]) -> dict[str, bool]:
         "bench/__main__.py": answers["architecture"] == "pipeline",
         "tests/unit/test_bench.py": answers["architecture"] == "pipeline",
         "tests/unit/test_vad.py": answers["architecture"] == "pipeline",
+        f"{pkg}/preload.py": answers["architecture"] == "pipeline" or bool(answers["use_rag"]),
+        "tests/unit/test_preload.py": answers["architecture"] == "pipeline"
+        or bool(answers["use_rag"]),
     }
     for target, paths in DEPLOY_TARGET_FILES.items():
         for path in paths:

@@ -243,6 +243,8 @@ def test_any_answers_bake_a_clean_project_or_are_refused(
 @example(answers=found(project_name="LiveKit Agents"))
 # A 40-character package made the telephony command's lines too long.
 @example(answers=found(project_name="x" * 120, use_sip=True))
+# One provider key (Groq's; Whisper and Kokoro need none) fitted one line: ruff joined the tuple.
+@example(answers=found(stt="faster-whisper", llm="groq-llama-3.3-70b", tts="kokoro"))
 def test_any_name_derives_a_slug_that_works(
     cookies_session: Cookies, answers: dict[str, object]
 ) -> None:

@@ -1,13 +1,16 @@
 """Bake the default suite (tests/combinations.py) and check each bake.
 
 Every bake must render without leftover Jinja, contain exactly the files its answers own and
-lint clean; every code shape must pass its own offline suite in its own uv environment (bakes
-that differ only in deploy target, license or Python version share a shape, and one run).
+lint clean; every code row must pass its own offline suite in its own uv environment. A
+variant row (another deploy target that only runs the image, another license) must hold its
+code row's code (tests/bake.py, `code_shape`) and shares that row's run; so does an answer
+case whose code equals a row's.
 """
 
 from __future__ import annotations
 
 import re
+import subprocess
 from collections.abc import Callable
 
 import pytest
@@ -15,6 +18,7 @@ from bake import (
     BakedProject,
     ProjectSuites,
     code_shape,
+    exit_abort_after_a_green_run,
     leftover_jinja,
     uv_available,
 )
@@ -22,6 +26,7 @@ from combinations import (
     CODE_TOKENS,
     DIMENSIONS,
     bench_rows,
+    code_row_for,
     combo_id,
     complete,
     default_suite,
@@ -96,9 +101,19 @@ BENCH_ROWS = {combo_id(row) for row in bench_rows()}
 
 @pytest.mark.skipif(not uv_available(), reason="uv is not installed")
 def test_project_types_and_suite_pass_offline(
-    project: BakedProject, project_suites: ProjectSuites, request: pytest.FixtureRequest
+    project: BakedProject,
+    project_suites: ProjectSuites,
+    baked: Callable[..., BakedProject],
+    request: pytest.FixtureRequest,
 ) -> None:
     row = request.node.callspec.id
+    base = code_row_for(project.overrides)
+    if base is not None and combo_id(base) != row:
+        # A variant row (another deploy target that only runs the image, another license):
+        # its code row runs the suite. Holding the same code is all it must show, and it need
+        # not wait for that run.
+        assert code_shape(project) == code_shape(baked(**base)), f"not the code of {base}"
+        return
     run = project_suites.run(project, row, with_bench=row in BENCH_ROWS)
     assert not run.failed, f"{run.failed} failed (shape first baked as {run.first}):\n{run.output}"
     # No installed module or distribution may be a name a slug could take (the hook's list).
@@ -111,11 +126,14 @@ def test_project_types_and_suite_pass_offline(
 # Answers users or the property test (tests/test_answers.py) found breaking a project. Each
 # bakes clean and passes its own suite; one whose code equals a default row's shares its run.
 ANSWER_CASES = {
-    # A 40-character package (the longest allowed) in every file any answer can add.
+    # A 40-character package (the longest allowed) in every file any answer can add; every
+    # model local, so `console` needs no key at all.
     "long-slug-everywhere": {
         "project_slug": "acme-customer-support-voice-agent-eu-1x",
         "model_access": "plugins",
         "stt": "faster-whisper",
+        "llm": "ollama",
+        "tts": "kokoro",
         "turn_detection": "text-model",
         "use_rag": True,
         "use_multi_agent": True,
@@ -160,3 +178,25 @@ def test_values_that_share_a_code_token_bake_the_same_code(
 
 def test_defaults_need_no_adjustment() -> None:
     assert complete({}) == {}
+
+
+PANIC = "thread caused non-unwinding panic. aborting."
+
+
+@pytest.mark.parametrize(
+    ("returncode", "stdout", "stderr", "retried"),
+    [
+        (-6, "96 passed, 1 skipped in 59.11s", PANIC, True),
+        (-6, "1 failed, 95 passed in 59.11s", PANIC, False),
+        (-6, "96 passed, 1 error in 59.11s", PANIC, False),
+        (-6, "", PANIC, False),  # died mid-run
+        (1, "96 passed in 59.11s", "Segmentation fault", False),
+        (0, "96 passed in 59.11s", "", False),
+    ],
+    ids=["abort-after-green", "failed", "error", "no-summary", "other-crash", "green"],
+)
+def test_only_livekits_exit_abort_after_a_green_run_is_retried(
+    returncode: int, stdout: str, stderr: str, retried: bool
+) -> None:
+    result = subprocess.CompletedProcess(["pytest"], returncode, stdout, stderr)
+    assert exit_abort_after_a_green_run(result) is retried

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -372,6 +373,100 @@ def test_ecs_task_size_is_a_fargate_combination(
     broken.write_text(path.read_text().replace('Default: "2048"', 'Default: "3000"', 1))
     result = tool("cfn-lint", broken)
     assert result.returncode != 0 and "E2015" in result.stdout, result.stdout
+
+
+# Render's instance types (render.com/pricing): plan -> (CPUs, memory in MiB).
+RENDER_PLANS = {"starter": (0.5, 512), "standard": (1, 2048), "pro": (2, 4096)}
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """The benchmark's figures as docs/deploy/sizing.md gives them (from docs/performance.md)."""
+
+    mb_per_call: int  # what one more call adds
+    shared_mb: int  # what the worker's processes share whatever the number of calls
+    idle_mb: int  # what each idle process holds (the worker keeps one per CPU)
+    calls_per_cpu: int  # the calls one CPU holds at the latency target
+
+    def memory_needed_mib(self, cpus: float) -> float:
+        return self.shared_mb + cpus * (self.idle_mb + self.calls_per_cpu * self.mb_per_call)
+
+
+def documented_sizing(text: str) -> Sizing:
+    """The sizing guide's figures, which must also be the ones its formula uses."""
+    figures = {
+        name: re.search(pattern, text)
+        for name, pattern in {
+            "mb_per_call": r"\*\*(\d+) MB per call\*\*",
+            "shared_mb": r"on top of \*\*(\d+) MB\*\* the worker's processes share",
+            "idle_mb": r"\*\*(\d+) MB for each idle process\*\*",
+            "calls_per_cpu": r"\*\*(\d+) calls per CPU\*\*",
+        }.items()
+    }
+    missing = [name for name, found in figures.items() if found is None]
+    assert not missing, f"docs/deploy/sizing.md no longer states {missing}"
+    sizing = Sizing(**{name: int(found.group(1)) for name, found in figures.items() if found})
+    times = "\N{MULTIPLICATION SIGN}"
+    formula = (
+        f"`{sizing.shared_mb} MB + C {times} ({sizing.idle_mb} MB + {sizing.calls_per_cpu}"
+        f" {times} {sizing.mb_per_call} MB)`"
+    )
+    assert formula in " ".join(text.split()), f"the guide's formula is not {formula}"
+    return sizing
+
+
+def mebibytes(quantity: str) -> int:
+    match = re.fullmatch(r"(\d+)(Mi|Gi)", quantity)
+    assert match, quantity
+    return int(match.group(1)) * (1024 if match.group(2) == "Gi" else 1)
+
+
+def test_each_targets_memory_follows_the_documented_memory_per_call(
+    baked: Callable[..., BakedProject],
+) -> None:
+    """Each target's size holds the calls its CPUs hold by the sizing guide's figures, without
+    paying for more than half as much memory again as those calls need (unless the platform
+    sells no smaller size with those CPUs); Railway's notes quote the same figures."""
+    sizing = documented_sizing((TESTS.parent / "docs/deploy/sizing.md").read_text())
+    sizes: list[tuple[str, float, int, int]] = []  # (where, CPUs, MiB, platform minimum)
+    deployment = yaml.safe_load(
+        baked(deploy_target="kubernetes").read("deploy/kubernetes/deployment.yaml")
+    )
+    resources = deployment["spec"]["template"]["spec"]["containers"][0]["resources"]
+    for kind in ("requests", "limits"):
+        cpus, memory = float(resources[kind]["cpu"]), mebibytes(resources[kind]["memory"])
+        sizes.append((f"kubernetes {kind}", cpus, memory, 0))
+    stack = yaml.load(
+        baked(deploy_target="aws-ecs").read("deploy/aws-ecs/cloudformation.yaml"),
+        Loader=CloudFormationLoader,
+    )
+    cpu_units = int(stack["Parameters"]["Cpu"]["Default"])
+    memory = int(stack["Parameters"]["Memory"]["Default"])
+    sizes.append(("aws-ecs", cpu_units / 1024, memory, FARGATE_SIZES[cpu_units][0]))
+    plan = yaml.safe_load(baked(deploy_target="render").read("render.yaml"))["services"][0]["plan"]
+    sizes.append((f"render {plan}", *RENDER_PLANS[plan], 0))
+    for where, cpus, memory, minimum in sizes:
+        needed = sizing.memory_needed_mib(cpus)
+        assert memory >= needed, f"{where}: {memory} MiB; {cpus} CPUs of calls need {needed:.0f}"
+        assert memory <= max(1.5 * needed, minimum), f"{where}: {memory} MiB, {needed:.0f} needed"
+    railway = " ".join((TESTS.parent / "docs/deploy/railway.md").read_text().split())
+    quoted = f"{sizing.shared_mb} MB plus {sizing.mb_per_call} MB per call"
+    assert quoted in railway and f"about {sizing.calls_per_cpu} calls" in railway
+
+
+@pytest.mark.parametrize("local", [{"stt": "faster-whisper"}, {"tts": "kokoro"}], ids=combo_id)
+def test_local_models_loaded_per_call_keep_kubernetes_at_2_gib_per_cpu(
+    baked: Callable[..., BakedProject], local: dict[str, object]
+) -> None:
+    """Whisper's and Kokoro's weights load in each call process, not once before the fork:
+    the per-call figure of the sizing guide does not hold for them."""
+    deployment = yaml.safe_load(
+        baked(deploy_target="kubernetes", **local).read("deploy/kubernetes/deployment.yaml")
+    )
+    resources = deployment["spec"]["template"]["spec"]["containers"][0]["resources"]
+    for kind in ("requests", "limits"):
+        cpus, memory = float(resources[kind]["cpu"]), mebibytes(resources[kind]["memory"])
+        assert memory == 2048 * cpus, f"{kind}: {memory} MiB for {cpus} CPUs"
 
 
 FAKE_AWS = """#!/bin/sh

@@ -128,19 +128,25 @@ def test_readme_shows_how_a_cookiecutter_project_adopts_cruft(project: BakedProj
 
 def test_readme_sets_up_local_models(project: BakedProject) -> None:
     readme = project.read("README.md")
-    if project.answers["llm"] == "ollama":
+    if project.answers["__llm"] == "ollama":
         ollama = section(readme, "Ollama")
         assert "ollama pull llama3.1" in ollama
         assert "OLLAMA_BASE_URL" in ollama
         assert "https://ollama.com/download" in ollama
     else:
         assert "Ollama" not in readme
-    if project.answers["stt"] == "faster-whisper":
+    if project.answers["__stt"] == "faster-whisper":
         whisper = section(readme, "Local speech-to-text")
         assert "download-files" in whisper
         assert "CPU" in whisper
     else:
         assert "Whisper" not in readme
+    if project.answers["__tts"] == "kokoro":
+        kokoro = section(readme, "Local text-to-speech")
+        assert "download-files" in kokoro
+        assert "espeak-ng (GPL-3.0" in kokoro  # the licence a user distributing it must know
+    else:
+        assert "Kokoro" not in readme
 
 
 DEPLOY_HEADINGS = {

@@ -148,6 +148,10 @@ DERIVED = {
             "__provider_keys": "ANTHROPIC_API_KEY",
         },
     ),
+    "kokoro-via-inference": (
+        {"tts": "kokoro"},
+        {"__tts_access": "plugins", "__provider_keys": "", "__model_access": "mixed"},
+    ),
     "nothing-inference-serves": (
         {"stt": "faster-whisper", "llm": "ollama", "tts": "elevenlabs"},
         {"__model_access": "plugins", "__provider_keys": "ELEVEN_API_KEY"},
@@ -580,6 +584,21 @@ def test_the_closing_message_lists_what_the_answers_need_first(tmp_path: Path, c
     ]
     assert steps[2:5] == needed
     assert steps.index("lk agent console") == 5
+
+
+def test_the_closing_message_says_a_keyless_project_needs_no_key(tmp_path: Path, capfd) -> None:
+    generate(
+        TEMPLATE,
+        tmp_path / "out",
+        model_access="plugins",
+        stt="faster-whisper",
+        llm="ollama",
+        tts="kokoro",
+    )
+    stderr = capfd.readouterr().err
+    assert next_steps(stderr)[2] == "uv run python -m livekit.agents download-files"
+    copy = next(line for line in stderr.splitlines() if "cp .env.example" in line)
+    assert "console needs no key" in copy
 
 
 def test_a_refused_bake_raises_for_api_callers(cookies: Cookies) -> None:

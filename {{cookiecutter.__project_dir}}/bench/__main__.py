@@ -58,8 +58,15 @@ def parser() -> argparse.ArgumentParser:
     capacity.add_argument(
         "--steps",
         type=steps,
-        default=[1, 2, 4, 8, 12, 16, 20, 24, 32, 40, 48, 64],
-        help="concurrent sessions per step, comma-separated (default 1,2,4,8,12,...,64)",
+        default=[1, 2, 4, 8, 16, 24, 32],
+        help="the first steps' concurrent sessions, comma-separated; past the last, each step"
+        " adds 25%% until one fails (default 1,2,4,8,16,24,32)",
+    )
+    capacity.add_argument(
+        "--max-sessions",
+        type=positive,
+        default=1000,
+        help="never ramp past this many sessions (default 1000)",
     )
     capacity.add_argument("--turns", type=positive, default=4, help="turns per session (default 4)")
     capacity.add_argument(
@@ -132,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
                 turns=args.turns,
                 threshold_ms=args.threshold_ms,
                 stagger_window=args.stagger,
+                max_sessions=args.max_sessions,
             )
     except CallFailed as error:
         print(f"Cannot run the benchmark: {error}", file=sys.stderr)

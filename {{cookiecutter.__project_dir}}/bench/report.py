@@ -8,12 +8,9 @@ import platform
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only, no display needed
-import matplotlib.pyplot as plt
 import psutil
 
 from .timeline import STAGES, TurnMarks, breakdown
@@ -33,6 +30,8 @@ def machine() -> dict[str, Any]:
         "platform": platform.platform(),
         "processor": _processor_name(),
         "logical_cpus": os.cpu_count(),
+        # Other work on the machine skews every figure: compare with logical_cpus.
+        "load_average": [round(load, 2) for load in os.getloadavg()],
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "python": platform.python_version(),
         "livekit_agents": version("livekit-agents"),
@@ -95,9 +94,20 @@ def write_json(path: Path, report: dict[str, Any]) -> None:
     path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
+def pyplot() -> ModuleType:
+    """matplotlib, imported by the first plot: the import takes most of a second, which every
+    other use of the benchmark (its --help, its messages, its tests) would otherwise pay."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no display needed
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
 def plot_turns(path: Path, rows: list[dict[str, Any]], title: str) -> None:
     """One stacked bar per turn: where the time from end of speech to agent audio went."""
-    figure, axes = plt.subplots(figsize=(9, 0.35 * len(rows) + 1.8))
+    figure, axes = pyplot().subplots(figsize=(9, 0.35 * len(rows) + 1.8))
     labels = [f"turn {row['index'] + 1}" for row in rows]
     left = [0.0] * len(rows)
     for stage in STAGES:
@@ -113,7 +123,7 @@ def plot_turns(path: Path, rows: list[dict[str, Any]], title: str) -> None:
 
 def plot_compare(path: Path, summaries: dict[str, dict[str, dict[str, float]]]) -> None:
     """p50 per stage, side by side for each configuration."""
-    figure, axes = plt.subplots(figsize=(9, 4))
+    figure, axes = pyplot().subplots(figsize=(9, 4))
     stages = [*STAGES, "total"]
     width = 0.8 / len(summaries)
     for offset, (name, summary) in enumerate(summaries.items()):
@@ -129,16 +139,18 @@ def plot_compare(path: Path, summaries: dict[str, dict[str, dict[str, float]]]) 
 def plot_capacity(path: Path, steps: list[dict[str, Any]], threshold_ms: float) -> None:
     """The remainder's p95 and the resources per session as concurrent sessions grow."""
     sessions = [step["sessions"] for step in steps]
-    figure, (latency, resources) = plt.subplots(2, 1, figsize=(8, 6), sharex=True)
+    figure, (latency, resources) = pyplot().subplots(2, 1, figsize=(8, 6), sharex=True)
     latency.plot(sessions, [s["remainder_p95_ms"] for s in steps], marker="o", label="p95")
     latency.axhline(threshold_ms, color="#b56576", linestyle="--", label="threshold")
     latency.set_ylabel("remainder (ms)")
     latency.legend(frameon=False)
-    resources.plot(sessions, [s["cpu_per_session"] * 100 for s in steps], marker="o")
-    resources.set_ylabel("% of a core per session")
+    resources.plot(sessions, [s["machine_cpu_percent"] for s in steps], marker="o", label="machine")
+    resources.plot(sessions, [s["worker_cpu_percent"] for s in steps], marker="o", label="worker")
+    resources.set_ylabel("% of all CPUs busy")
+    resources.legend(frameon=False, loc="upper left")
     memory = resources.twinx()
-    memory.plot(sessions, [s["memory_per_session_mb"] for s in steps], color="#e3a857")
-    memory.set_ylabel("MB per session", color="#e3a857")
+    memory.plot(sessions, [s["total_memory_mb"] for s in steps], color="#e3a857")
+    memory.set_ylabel("worker MB (all processes)", color="#e3a857")
     resources.set_xlabel("concurrent sessions")
     figure.suptitle("Capacity of one worker on this machine")
     _save(figure, path)
@@ -148,4 +160,4 @@ def _save(figure: Any, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
-    plt.close(figure)
+    pyplot().close(figure)

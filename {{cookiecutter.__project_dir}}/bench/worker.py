@@ -2,8 +2,9 @@
 
 An `AgentServer` with this module's session function runs unregistered (no LiveKit server)
 and is handed fake jobs, as `console` does, but with livekit's process pool: a forkserver that
-preloads the plugins and local models, one process per job, `prewarm` once per process. Each
-job reads its ticket (what to run), named by its room, and leaves its timeline beside it.
+preloads the plugins, livekit's local models and the project's `preload` module (the worker's
+`PRELOAD_MODULES`), one process per job, `prewarm` once per process. Each job reads its ticket
+(what to run), named by its room, and leaves its timeline (or why it failed) beside it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ from typing import Any
 import psutil
 from livekit.agents import AgentServer, JobContext, JobProcess
 
-from {{ cookiecutter.__package }}.providers import load_vad
+{% if cookiecutter.use_rag -%}
+from {{ cookiecutter.__package }}.knowledge.tool import load_knowledge_base
+{% endif -%}
+from {{ cookiecutter.__package }}.server import PRELOAD_MODULES
 
 from .configs import CallFailed, session_config
 from .profile import Profile
@@ -39,22 +43,45 @@ class Ticket:
 
 @dataclass
 class Usage:
-    """CPU and memory of the worker's processes while the jobs ran."""
+    """CPU and memory of the worker's processes while the jobs ran.
 
+    Memory on Linux: a job process's private memory (USS, the pages no other process maps) is
+    what each more call adds; the rest is the worker's whatever the number of calls: its main
+    process, the forkserver the job processes are forked from, and the pages (models, imported
+    code) they all share with it, counted once (the sum of PSS, minus the jobs' USS). Where the
+    OS reports neither, RSS, which counts shared pages in every process.
+    """
+
+    seconds: float
+    """Wall-clock time from the first sample to the last."""
+    worker_cpu_seconds: float
+    """CPU time of all the worker's processes in that time."""
     job_cpu_seconds: float
-    """CPU time of the job processes (one per conversation)."""
+    """CPU time of the job processes (one per conversation), start-up included."""
     job_seconds: float
     """Wall-clock lifetime of the job processes, summed."""
     job_memory_mb: list[float]
-    """Peak memory of each job process."""
-    worker_memory_mb: float
-    """Peak memory of the rest: the worker, its forkserver and helpers."""
+    """Peak private memory of each job process."""
+    shared_memory_mb: float
+    """The rest, when the worker's memory peaked."""
+    total_memory_mb: float
+    """The worker's peak memory, all its processes together."""
+    machine_cpu_percent: float
+    """How busy the machine's CPUs were in that time, this worker and anything else."""
     memory_metric: str
-    """pss on Linux (shared pages divided among their sharers), else uss or rss."""
+    """uss/pss where the OS reports them, else rss."""
 
 
 def prewarm(proc: JobProcess) -> None:
-    proc.userdata["vad"] = load_vad()
+    """src/agent.py's prewarm, less what the benchmark does not run (tracing
+    {%- if cookiecutter.__stt == "faster-whisper" %}, the Whisper
+    weights: STT is simulated{% endif %})."""
+    from {{ cookiecutter.__package }} import preload
+
+    proc.userdata["vad"] = preload.VAD
+{%- if cookiecutter.use_rag %}
+    load_knowledge_base()
+{%- endif %}
 
 
 async def bench_session(ctx: JobContext) -> None:
@@ -117,29 +144,33 @@ def run_jobs(tickets: list[Ticket], workdir: Path, *, stagger: float = 0.0) -> J
 
 
 async def _serve(tickets: list[Path], stagger: float) -> Usage:
-    server = AgentServer(setup_fnc=prewarm, port=0, num_idle_processes=0)
+    server = AgentServer(
+        setup_fnc=prewarm, port=0, num_idle_processes=0, preload_modules=PRELOAD_MODULES
+    )
     server.rtc_session(bench_session)
     started = asyncio.Event()
     server.once("worker_started", started.set)
     running = asyncio.create_task(server.run(devmode=False, unregistered=True))
     sampler = UsageSampler()
+    sampling = asyncio.create_task(sampler.run())
     try:
         await asyncio.wait_for(started.wait(), timeout=60)
         for index, ticket in enumerate(tickets):
             if index:
                 await asyncio.sleep(stagger)
             await server.simulate_job(str(ticket), fake_job=True)
-        await _wait_for_jobs(server, tickets, sampler)
+        await _wait_for_jobs(server, tickets)
     finally:
+        sampling.cancel()
         await server.aclose()
         await running
     return sampler.finish()
 
 
-async def _wait_for_jobs(server: AgentServer, tickets: list[Path], sampler: UsageSampler) -> None:
-    """Sample resource use until every job has written its result or its failure, or has
-    ended without either (its process died); the turns missing then, or at the timeout,
-    are reported as unanswered."""
+async def _wait_for_jobs(server: AgentServer, tickets: list[Path]) -> None:
+    """Wait until every job has written its result or its failure, or has ended without
+    either (its process died); the turns missing then, or at the timeout, are reported as
+    unanswered."""
 
     def written() -> bool:
         return all(
@@ -150,55 +181,103 @@ async def _wait_for_jobs(server: AgentServer, tickets: list[Path], sampler: Usag
     try:
         async with asyncio.timeout(JOB_TIMEOUT_SECONDS):
             # Every job was launched before this (simulate_job waits for a process).
-            while server.active_jobs and not await asyncio.to_thread(written):
-                sampler.sample()
-                await asyncio.sleep(1.0)
+            while server.active_jobs:
+                if await asyncio.to_thread(written):
+                    return
+                await asyncio.sleep(0.5)
     except TimeoutError:
         return
 
 
 class UsageSampler:
-    """Samples every process of this worker: the job processes apart from the rest."""
+    """Samples every process of this worker: the job processes apart from the rest (the main
+    process, the forkserver, helpers and the inference process, if any).
+
+    CPU times once a second; memory every `MEMORY_EVERY` seconds, because reading it makes the
+    kernel walk the process's page tables (some 15 ms for a call process: every second, at
+    25 calls, that would be a fifth of a core). A job process's memory plateaus after its first
+    end-of-turn prediction, so the peak is still caught. The sampler's own CPU time is left out
+    of the worker's.
+    """
+
+    MEMORY_EVERY = 5
 
     def __init__(self) -> None:
         self._root = psutil.Process()
+        self._started: float | None = None
+        self._last = 0.0
+        self._machine = psutil.cpu_times()
         self._cpu: dict[int, tuple[float, float]] = {}
-        self._alive: dict[int, tuple[float, float]] = {}
+        self._alive: dict[int, tuple[float, float]] = {}  # job process: first, last seen
         self._job_memory: dict[int, float] = {}
-        self._worker_memory = 0.0
+        self._shared = 0.0
+        self._total = 0.0
         self._metric = "rss"
+        self._samples = 0
+        self._own_cpu = 0.0
         # Processes that exist before the first job (the inference process, if any) are the
         # worker's own, not a session's.
         self._worker_pids = {p.pid for p in self._root.children(recursive=True)}
 
+    async def run(self) -> None:
+        while True:
+            await asyncio.to_thread(self.sample)
+            await asyncio.sleep(1.0)
+
     def sample(self) -> None:
+        started_cpu = time.thread_time()
         now = time.monotonic()
-        processes = self._root.children(recursive=True)
+        first_sample = self._started is None
+        if first_sample:
+            self._started = now
+        with_memory = self._samples % self.MEMORY_EVERY == 0
+        self._samples += 1
+        processes = [self._root, *self._root.children(recursive=True)]
         forkservers = {p.pid for p in processes if _is_forkserver(p)}
-        worker_memory = _memory_mb(self._root)[0]
+        total = jobs_private = 0.0
         for process in processes:
             try:
                 times = process.cpu_times()
-                memory, self._metric = _memory_mb(process)
+                memory = _memory_mb(process) if with_memory else None
                 is_job = process.ppid() in forkservers and process.pid not in self._worker_pids
             except psutil.Error:
                 continue  # it exited between listing and reading
-            if not is_job:
-                worker_memory += memory
+            cpu = times.user + times.system
+            # A process running at the first sample counts from there; one started since (a
+            # job process), from its start.
+            first = self._cpu.get(process.pid, (cpu if first_sample else 0.0, 0.0))[0]
+            self._cpu[process.pid] = (first, cpu)
+            if is_job:
+                born = self._alive.get(process.pid, (now, now))[0]
+                self._alive[process.pid] = (born, now)
+            if memory is None:
                 continue
-            first_cpu = self._cpu.get(process.pid, (times.user + times.system, 0.0))[0]
-            self._cpu[process.pid] = (first_cpu, times.user + times.system)
-            born = self._alive.get(process.pid, (now, now))[0]
-            self._alive[process.pid] = (born, now)
-            self._job_memory[process.pid] = max(self._job_memory.get(process.pid, 0.0), memory)
-        self._worker_memory = max(self._worker_memory, worker_memory)
+            self._metric = memory.metric
+            total += memory.proportional
+            if is_job:
+                jobs_private += memory.private
+                peak = max(self._job_memory.get(process.pid, 0.0), memory.private)
+                self._job_memory[process.pid] = peak
+        if total > self._total:
+            self._total, self._shared = total, total - jobs_private
+        self._last = now
+        self._own_cpu += time.thread_time() - started_cpu
 
     def finish(self) -> Usage:
+        machine = psutil.cpu_times()
+        busy = sum(machine) - machine.idle - sum(self._machine) + self._machine.idle
+        busy -= self._own_cpu
+        elapsed = sum(machine) - sum(self._machine)
+        worker_cpu = sum(last - first for first, last in self._cpu.values()) - self._own_cpu
         return Usage(
-            job_cpu_seconds=sum(last for _, last in self._cpu.values()),
+            seconds=self._last - (self._started or self._last),
+            worker_cpu_seconds=worker_cpu,
+            job_cpu_seconds=sum(self._cpu[pid][1] for pid in self._alive),
             job_seconds=sum(last - born for born, last in self._alive.values()),
             job_memory_mb=list(self._job_memory.values()),
-            worker_memory_mb=self._worker_memory,
+            shared_memory_mb=self._shared,
+            total_memory_mb=self._total,
+            machine_cpu_percent=100 * busy / elapsed if elapsed > 0 else 0.0,
             memory_metric=self._metric,
         )
 
@@ -210,12 +289,24 @@ def _is_forkserver(process: psutil.Process) -> bool:
         return False
 
 
-def _memory_mb(process: psutil.Process) -> tuple[float, str]:
-    """Proportional set size where the OS reports it (shared pages split among sharers)."""
+@dataclass(frozen=True)
+class Memory:
+    private: float
+    """MB only this process maps (USS)."""
+    proportional: float
+    """MB with each shared page divided among the processes that map it (PSS)."""
+    metric: str
+
+
+def _memory_mb(process: psutil.Process) -> Memory:
+    """USS and PSS where the OS reports them (Linux); else RSS for both."""
     info: Any
     try:
         info = process.memory_full_info()
     except (psutil.AccessDenied, NotImplementedError):
         info = process.memory_info()
-    metric = next((m for m in ("pss", "uss") if getattr(info, m, 0)), "rss")
-    return getattr(info, metric) / 2**20, metric
+    pss = getattr(info, "pss", 0)
+    uss = getattr(info, "uss", 0)
+    if pss and uss:
+        return Memory(uss / 2**20, pss / 2**20, "uss/pss")
+    return Memory(info.rss / 2**20, info.rss / 2**20, "rss")

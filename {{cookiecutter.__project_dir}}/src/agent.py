@@ -46,16 +46,33 @@ server = Server(drain_timeout=settings.drain_timeout(), max_retry=settings.conne
 
 
 def prewarm(proc: JobProcess) -> None:
-    """Runs once per worker process, before it takes a job, so calls start without loading."""
 {%- if cookiecutter.architecture == "pipeline" %}
-    proc.userdata["vad"] = providers.load_vad()
+    """Runs once per call process, before it takes a call, so calls start without loading.
+
+    The models come from `preload`, which the worker's forkserver imported before it forked
+    this process: every call process shares that memory. The import is here, not at the top,
+    so the worker's main process (which runs no call) does not load them too.
+    """
+{%- else %}
+    """Runs once per call process, before it takes a call, so calls start without loading."""
+{%- endif %}
+{%- if cookiecutter.architecture == "pipeline" %}
+    from {{ cookiecutter.__package }} import preload
+
+    proc.userdata["vad"] = preload.VAD
 {%- endif %}
     enable_tracing()
 {%- if cookiecutter.use_rag %}
     load_knowledge_base()
 {%- endif %}
+{%- if cookiecutter.__stt == "faster-whisper" or cookiecutter.__tts == "kokoro" %}
+    config = settings.Settings.from_env()
+{%- endif %}
 {%- if cookiecutter.__stt == "faster-whisper" %}
-    providers.preload_stt(settings.Settings.from_env())
+    providers.preload_stt(config)
+{%- endif %}
+{%- if cookiecutter.__tts == "kokoro" %}
+    providers.preload_tts(config)
 {%- endif %}
 
 

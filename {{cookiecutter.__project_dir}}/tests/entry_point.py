@@ -1,4 +1,5 @@
-"""Run the entry point as a fresh process, without paying livekit's import for each run.
+"""Run the entry point as a fresh process, without paying livekit's import for each run, or
+import it in the test's own process (`load_agent`).
 
 Every command a test runs (`python src/agent.py start`, `python -m livekit.agents start
 src/agent.py`, ...) gets a process of its own, with its own argv, environment, working
@@ -8,6 +9,7 @@ fraction of a second instead of the ~3 s that importing livekit costs a new inte
 """
 
 import contextlib
+import importlib.util
 import multiprocessing
 import os
 import runpy
@@ -16,6 +18,9 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from types import ModuleType
+
+AGENT = Path(__file__).parents[1] / "src" / "agent.py"
 
 _FORKSERVER = multiprocessing.get_context("forkserver")
 _FORKSERVER.set_forkserver_preload(["livekit.agents", __name__])
@@ -68,3 +73,12 @@ def run_python(
             out.read_text() if out.exists() else "",
             err.read_text() if err.exists() else "",
         )
+
+
+def load_agent() -> ModuleType:
+    """src/agent.py, imported from its path as livekit's CLI imports it: a new module each call."""
+    spec = importlib.util.spec_from_file_location("agent", AGENT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -19,12 +19,18 @@ from functools import partial
 
 from livekit import local_inference
 {%- endif %}
+{%- if cookiecutter.architecture == "pipeline" or cookiecutter.__stt == "faster-whisper" or cookiecutter.__tts == "kokoro" or cookiecutter.__turn_detection == "text-model" %}
+{% endif %}
 {%- if cookiecutter.architecture == "pipeline" %}
-
 from . import providers
 {%- endif %}
 {%- if cookiecutter.__stt == "faster-whisper" %}
 from .local_stt import load_whisper
+{%- endif %}
+{%- if cookiecutter.__tts == "kokoro" %}
+from .local_tts import load_kokoro
+{%- endif %}
+{%- if cookiecutter.__stt == "faster-whisper" or cookiecutter.__tts == "kokoro" %}
 from .settings import Settings, load_env_file
 {%- endif %}
 {%- if cookiecutter.__turn_detection == "text-model" %}
@@ -45,10 +51,16 @@ def local_models() -> list[tuple[str, Callable[[], object]]]:
 {%- elif cookiecutter.__turn_detection == "text-model" %}
     models.append(("multilingual text end-of-turn model", load_text_turn_model))
 {%- endif %}
-{%- if cookiecutter.__stt == "faster-whisper" %}
+{%- if cookiecutter.__stt == "faster-whisper" or cookiecutter.__tts == "kokoro" %}
     settings = Settings.from_env()
+{%- endif %}
+{%- if cookiecutter.__stt == "faster-whisper" %}
     for model in filter(None, (settings.stt_model, settings.fallback_stt_model)):
         models.append((f"Whisper {model}", partial(load_whisper, model)))
+{%- endif %}
+{%- if cookiecutter.__tts == "kokoro" %}
+    for model in dict.fromkeys(filter(None, (settings.tts_model, settings.fallback_tts_model))):
+        models.append((f"Kokoro {model}", partial(load_kokoro, model)))
 {%- endif %}
     return models
 
@@ -68,8 +80,8 @@ def plugins() -> list[tuple[str, Callable[[], object]]]:
 
 
 def main() -> None:
-{%- if cookiecutter.__stt == "faster-whisper" %}
-    load_env_file()  # STT_MODEL may be set there
+{%- if cookiecutter.__stt == "faster-whisper" or cookiecutter.__tts == "kokoro" %}
+    load_env_file()  # {% if cookiecutter.__stt == "faster-whisper" %}STT_MODEL{% endif %}{% if cookiecutter.__stt == "faster-whisper" and cookiecutter.__tts == "kokoro" %} and {% endif %}{% if cookiecutter.__tts == "kokoro" %}TTS_MODEL{% endif %} may be set there
 {%- endif %}
     missing = []
     for name, load in [*plugins(), *local_models()]:

@@ -1,7 +1,7 @@
 {%- set pipeline = cookiecutter.architecture == "pipeline" -%}
 {%- set realtime = cookiecutter.architecture == "realtime" -%}
 {%- set multi = cookiecutter.language == "multi" -%}
-{%- set follows_language = multi and cookiecutter.__tts not in ["none", "openai"] -%}
+{%- set follows_language = multi and cookiecutter.__tts not in ["none", "openai", "kokoro"] -%}
 {%- set accesses = [cookiecutter.__stt_access, cookiecutter.__llm_access, cookiecutter.__tts_access, cookiecutter.__realtime_access] -%}
 {%- set phone_filter = cookiecutter.use_sip and cookiecutter.noise_cancellation not in ["none", "bvc-telephony"] -%}
 {%- set room_options = cookiecutter.noise_cancellation != "none" or not pipeline -%}
@@ -75,6 +75,9 @@ from livekit.plugins import {{ plugin_names | sort | join(", ") }}
 {% if cookiecutter.__stt == "faster-whisper" -%}
 from .local_stt import LocalWhisperSTT, load_whisper
 {% endif -%}
+{% if cookiecutter.__tts == "kokoro" -%}
+from .local_tts import LocalKokoroTTS, check_voice, load_kokoro
+{% endif -%}
 from .settings import Settings
 {%- if cookiecutter.__turn_detection == "text-model" %}
 from .text_turn_detector import MultilingualModel
@@ -111,6 +114,18 @@ def load_vad() -> vad.VAD:
 def preload_stt(settings: Settings) -> None:
     """Load the Whisper weights in prewarm, so the first utterance does not wait for them."""
     load_whisper(settings.stt_model)
+{%- endif %}
+{%- if cookiecutter.__tts == "kokoro" %}
+
+
+def preload_tts(settings: Settings) -> None:
+    """Load the Kokoro model in prewarm and check each voice against it, so the first sentence
+    does not wait for the model and a mistyped TTS_VOICE stops the worker at start."""
+    check_voice(load_kokoro(settings.tts_model), "TTS_VOICE", settings.tts_voice)
+    if settings.fallback_tts_model or settings.fallback_tts_voice:
+        fallback = load_kokoro(settings.fallback_tts_model or settings.tts_model)
+        setting = "FALLBACK_TTS_VOICE" if settings.fallback_tts_voice else "TTS_VOICE"
+        check_voice(fallback, setting, settings.fallback_tts_voice or settings.tts_voice)
 {%- endif %}
 {%- if pipeline %}
 
@@ -231,7 +246,7 @@ def build_tts(settings: Settings{% if follows_language %}, caller_language: Call
     With `caller_language`, every voice built here follows the language the caller speaks.
 {%- endif %}
     """
-{%- set language_arg = ", settings.tts_language" if cookiecutter.__tts != "openai" else "" %}
+{%- set language_arg = ", settings.tts_language" if cookiecutter.__tts not in ["openai", "kokoro"] else "" %}
     primary = text_to_speech(settings.tts_model, settings.tts_voice{{ language_arg }})
 {%- if follows_language %}
     voices = [primary]
@@ -245,7 +260,7 @@ def build_tts(settings: Settings{% if follows_language %}, caller_language: Call
     fallback = text_to_speech(
         settings.fallback_tts_model or settings.tts_model,
         settings.fallback_tts_voice or settings.tts_voice,
-{%- if cookiecutter.__tts != "openai" %}
+{%- if cookiecutter.__tts not in ["openai", "kokoro"] %}
         settings.tts_language,
 {%- endif %}
     )
@@ -260,7 +275,7 @@ def build_tts(settings: Settings{% if follows_language %}, caller_language: Call
 {%- set voice_type = {"inference": "inference.TTS", "cartesia": "cartesia.TTS", "elevenlabs": "elevenlabs.TTS", "openai": "tts.TTS"}["inference" if cookiecutter.__tts_access == "inference" else cookiecutter.__tts] if follows_language else "tts.TTS" %}
 
 
-def text_to_speech(model: str, voice: str{% if cookiecutter.__tts != "openai" %}, language: str{% endif %}) -> {{ voice_type }}:
+def text_to_speech(model: str, voice: str{% if cookiecutter.__tts not in ["openai", "kokoro"] %}, language: str{% endif %}) -> {{ voice_type }}:
 {%- if cookiecutter.__tts_access == "inference" %}
     # Any model LiveKit Inference serves; a voice belongs to its provider.
     return inference.TTS(model, voice=voice, language=language)
@@ -268,9 +283,13 @@ def text_to_speech(model: str, voice: str{% if cookiecutter.__tts != "openai" %}
     return cartesia.TTS(model=model, voice=voice, language=language)
 {%- elif cookiecutter.__tts == "elevenlabs" %}
     return elevenlabs.TTS(model=model, voice_id=voice, language=language)
-{%- else %}
+{%- elif cookiecutter.__tts == "openai" %}
     # OpenAI's voices speak the language of the text they are given.
     return openai.TTS(model=model, voice=voice)
+{%- else %}
+    # A batch model: the session's tts.StreamAdapter synthesizes the reply sentence by sentence.
+    # The voice's first letter sets the language it speaks (ef_dora: Spanish).
+    return LocalKokoroTTS(model=model, voice=voice)
 {%- endif %}
 {%- endif %}
 {%- if follows_language %}

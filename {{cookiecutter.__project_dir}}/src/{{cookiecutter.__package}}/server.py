@@ -40,11 +40,23 @@ logger = logging.getLogger(__name__)
 
 # The exit code of a worker that stopped because it failed (2 is a settings problem at start).
 FAILED = 1
+{%- if cookiecutter.architecture == "pipeline" or cookiecutter.use_rag %}
+# Imported once in the forkserver the call processes are forked from, so the models they load
+# are shared by every call process instead of loaded in each (preload.py).
+PRELOAD_MODULES = [f"{__package__}.preload"]
+{%- endif %}
 
 
 class Server(AgentServer):
     def __init__(self, *, drain_timeout: int, max_retry: int) -> None:
+{%- if cookiecutter.architecture == "pipeline" or cookiecutter.use_rag %}
+        super().__init__(
+            drain_timeout=drain_timeout, max_retry=max_retry, preload_modules=PRELOAD_MODULES
+        )
+{%- else %}
+        # No model to share: the realtime model runs at its provider.
         super().__init__(drain_timeout=drain_timeout, max_retry=max_retry)
+{%- endif %}
         self.failure: str | None = None
 {%- if cookiecutter.deploy_target == "aws-ecs" %}
         self.protection = TaskProtection.from_env()

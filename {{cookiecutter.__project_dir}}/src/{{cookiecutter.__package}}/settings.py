@@ -1,4 +1,5 @@
 {%- set inference = "inference" in [cookiecutter.__stt_access, cookiecutter.__llm_access, cookiecutter.__tts_access, cookiecutter.__realtime_access] -%}
+{%- set keyless = cookiecutter.__model_access == "plugins" and not cookiecutter.__provider_keys -%}
 {%- set fields = [] -%}
 {%- if cookiecutter.__stt != "none" %}{% set _ = fields.extend(["stt_model", "stt_language"]) %}{% endif -%}
 {%- if cookiecutter.__llm != "none" %}{% set _ = fields.append("llm_model") %}{% endif -%}
@@ -6,7 +7,7 @@
 {%- if cookiecutter.__realtime_model != "none" %}{% set _ = fields.append("realtime_model") %}{% endif -%}
 {%- if cookiecutter.architecture == "realtime" %}{% set _ = fields.append("realtime_voice") %}{% endif -%}
 {%- if cookiecutter.__tts != "none" %}{% set _ = fields.extend(["tts_model", "tts_voice"]) %}{% endif -%}
-{%- if cookiecutter.__tts not in ["none", "openai"] %}{% set _ = fields.append("tts_language") %}{% endif -%}
+{%- if cookiecutter.__tts not in ["none", "openai", "kokoro"] %}{% set _ = fields.append("tts_language") %}{% endif -%}
 {%- set fallbacks = [] -%}
 {%- if cookiecutter.__stt != "none" %}{% set _ = fallbacks.append("stt_model") %}{% endif -%}
 {%- if cookiecutter.__llm != "none" %}{% set _ = fallbacks.append("llm_model") %}{% endif -%}
@@ -35,7 +36,9 @@ from dotenv import load_dotenv
 
 # Relative to the working directory: every command runs from the project root.
 ENV_FILE = Path(".env.local")
-MODELS_FILE = Path("models.toml")
+# At the project's root, two levels above this file: found from whatever directory the worker
+# (or a test) runs in, as the knowledge base finds its documents.
+MODELS_FILE = Path(__file__).resolve().parents[2] / "models.toml"
 # The settings models.toml holds; each is also read from its environment variable in capitals.
 MODEL_SETTINGS = (
 {%- for field in fields %}
@@ -62,8 +65,13 @@ LIVEKIT_SERVER = (
 {%- if inference %}
 INFERENCE_BILLING = "pays for the models served by LiveKit Inference"
 {% endif %}
+{%- if keyless %}
+# Keys the models need: none, every model runs on this machine or a server of yours, so
+# `console` runs with no key at all.
+PROVIDER_KEYS: tuple[Requirement, ...] = ()
+{%- else %}
 # Keys the models need; `console` needs these and nothing else.
-PROVIDER_KEYS = (
+PROVIDER_KEYS: tuple[Requirement, ...] = (
 {%- if inference %}
     Requirement("LIVEKIT_API_KEY", INFERENCE_BILLING, LIVEKIT_CLOUD_KEYS),
     Requirement("LIVEKIT_API_SECRET", INFERENCE_BILLING, LIVEKIT_CLOUD_KEYS),
@@ -81,6 +89,7 @@ PROVIDER_KEYS = (
 {%- endif %}
 {%- endfor %}
 )
+{%- endif %}
 
 {% if cookiecutter.__agent_name -%}
 # Explicit dispatch: rooms get this agent only when a dispatch names it (see README).

@@ -111,23 +111,57 @@ def test_it_runs_from_the_projects_root_as_documented() -> None:
     assert json.loads(result.stdout) == json.loads(DEFAULT_PROFILE.read_text())
 
 
+def usage(**overrides: object) -> Usage:
+    """Eight job processes of 10 s at 0.1 core and 60 MB each, beside 500 MB shared."""
+    figures: dict[str, object] = {
+        "seconds": 20.0,
+        "worker_cpu_seconds": 10.0,
+        "job_cpu_seconds": 8.0,
+        "job_seconds": 80.0,
+        "job_memory_mb": [60.0] * 7 + [64.0],
+        "shared_memory_mb": 500.0,
+        "total_memory_mb": 500.0 + 7 * 60 + 64,
+        "machine_cpu_percent": 40.0,
+        "memory_metric": "uss/pss",
+    }
+    return Usage(**{**figures, **overrides})  # type: ignore[arg-type]
+
+
 def test_capacity_limits_scale_to_the_reference_worker() -> None:
-    usage = Usage(
-        job_cpu_seconds=8.0,
-        job_seconds=80.0,
-        job_memory_mb=[200.0] * 8,
-        worker_memory_mb=400.0,
-        memory_metric="pss",
-    )
-    step = modes.Step.measure(8, [marks()] * 8, 0, usage, threshold_ms=60)
+    step = modes.Step.measure(8, [marks()] * 8, 0, usage(), threshold_ms=60, cores=2)
     assert step.passed
     assert step.cpu_per_session == pytest.approx(0.1)
+    assert step.worker_cpu_percent == pytest.approx(25.0)  # 10 CPU-seconds in 20 s of 2 CPUs
+    # Each more call adds its private memory (the jobs' mean); the shared part is paid once.
+    assert step.memory_per_session_mb == 60.5
     limit = modes.limits(step, cores=2)
-    # 8 sessions on 2 cores -> 16 on 4 cores; (8192 - 400) / 200 = 38 by memory.
+    # 8 sessions on 2 cores -> 16 on 4 cores; (8192 - 500) / 60.5 = 127 by memory.
+    assert limit["reference_worker_by_cpu"] == 16
+    assert limit["reference_worker_by_memory"] == 127
     assert limit["reference_worker_sessions"] == 16
     assert limit["limited_by"] == "CPU"
-    over = modes.Step.measure(8, [marks(first_audio_out=101.4)], 0, usage, threshold_ms=60)
-    assert not over.passed
+    heavy = modes.Step.measure(
+        8, [marks()] * 8, 0, usage(job_memory_mb=[1000.0]), threshold_ms=60, cores=2
+    )
+    assert modes.limits(heavy, cores=2)["limited_by"] == "memory"
+    late = modes.Step.measure(
+        8, [marks(first_audio_out=101.4)], 0, usage(), threshold_ms=60, cores=2
+    )
+    assert not late.passed
+
+
+def test_the_ramp_goes_on_past_the_given_steps_until_the_limit() -> None:
+    assert list(modes.ramp([1, 2, 4], max_sessions=20)) == [1, 2, 4, 8, 12, 16, 20]
+    assert list(modes.ramp([1, 8], max_sessions=6)) == [1]
+    assert next(iter(modes.ramp([40], max_sessions=100))) == 40
+    assert list(modes.ramp([40], max_sessions=70)) == [40, 50, 63]
+
+
+def test_a_failed_step_names_the_cpu_only_when_the_cpus_were_busy() -> None:
+    busy = modes.Step.measure(8, [], 8, usage(machine_cpu_percent=97.0), threshold_ms=60, cores=2)
+    assert not busy.passed and modes.exhausted(busy) == "CPU"
+    idle = modes.Step.measure(8, [], 8, usage(), threshold_ms=60, cores=2)
+    assert modes.exhausted(idle) == "neither CPU nor memory"
 
 
 MISSING_MODEL = (
@@ -166,8 +200,7 @@ async def test_a_call_whose_model_is_missing_reports_why_in_one_line(
 def test_a_failed_call_stops_the_benchmark_with_that_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    usage = Usage(0.0, 0.0, [], 0.0, "pss")
-    jobs = Jobs(turns=[[]], failures=["The model did not load."], usage=usage)
+    jobs = Jobs(turns=[[]], failures=["The model did not load."], usage=usage())
     monkeypatch.setattr(modes, "run_jobs", lambda *args, **kwargs: jobs)
     assert cli.main(["latency", "--turns", "1", "--out", str(tmp_path)]) == 1
     assert capsys.readouterr().err == "Cannot run the benchmark: The model did not load.\n"

@@ -4,7 +4,6 @@ in a wheel) over the small corpus in tests/fixtures/knowledge."""
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import io
 import os
 import shutil
@@ -12,13 +11,12 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from types import ModuleType
 from unittest.mock import create_autospec
 
 import pytest
 from livekit.agents import Agent, AgentSession, JobProcess, llm
 
-from {{ cookiecutter.__package }} import knowledge{% if cookiecutter.__stt == "faster-whisper" %}, providers{% endif %}
+from {{ cookiecutter.__package }} import knowledge
 {%- if not cookiecutter.use_multi_agent %}
 from {{ cookiecutter.__package }}.assistant import Assistant
 {%- endif %}
@@ -37,6 +35,7 @@ from {{ cookiecutter.__package }}.knowledge.tool import search_knowledge_base
 from {{ cookiecutter.__package }}.team import Billing, Greeter, Sales, Support
 {%- endif %}
 
+from tests.entry_point import load_agent
 from tests.scripted_llm import Reply, ScriptedLLM, ToolCall
 
 PROJECT = Path(__file__).parents[2]
@@ -269,17 +268,12 @@ def relative_to_project(path: Path) -> str:
     return os.path.relpath(path, PROJECT)
 
 
-def load_worker() -> ModuleType:
-    """src/agent.py, imported as livekit's CLI imports it."""
-    spec = importlib.util.spec_from_file_location("worker_under_test", PROJECT / "src" / "agent.py")
-    assert spec and spec.loader
-    worker = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(worker)
-    return worker
-
-
 async def test_prewarm_opens_the_index_so_no_call_waits_for_it(
-    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch, new_process: None
+    tmp_path: Path,
+    corpus: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    new_process: None,
+    offline_prewarm: None,
 ) -> None:
     index = tmp_path / "index.sqlite3"
     built = KnowledgeStore(index, shared_embedder())
@@ -290,16 +284,9 @@ async def test_prewarm_opens_the_index_so_no_call_waits_for_it(
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     monkeypatch.setenv("KNOWLEDGE_INDEX", relative_to_project(index))
-    for name in ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
-        monkeypatch.delenv(name, raising=False)
-
-{%- if cookiecutter.__stt == "faster-whisper" %}
-    # Whisper's weights are not what this test is about, and need a download.
-    monkeypatch.setattr(providers, "preload_stt", lambda settings: None)
-{%- endif %}
     process = create_autospec(JobProcess, instance=True)
     process.userdata = {}
-    load_worker().prewarm(process)
+    load_agent().prewarm(process)
 
     def loading_during_the_call(*args: object, **kwargs: object) -> None:
         raise AssertionError("the index or the model was loaded during the call")

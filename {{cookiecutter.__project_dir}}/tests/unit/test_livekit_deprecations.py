@@ -11,12 +11,11 @@ fail, and the commands and code that depend on it must move first. The README le
 current commands for this reason.
 """
 
+{% if cookiecutter.__turn_detection == "text-model" -%}
 import importlib
-import importlib.util
+{% endif -%}
 import sys
 import warnings
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 from livekit.agents import {% if cookiecutter.__turn_detection == "text-model" %}Plugin, {% endif %}cli
@@ -25,7 +24,7 @@ from livekit.agents import {% if cookiecutter.__turn_detection == "text-model" %
 from {{ cookiecutter.__package }} import text_turn_detector
 {%- endif %}
 
-AGENT = Path(__file__).parents[2] / "src" / "agent.py"
+from tests.entry_point import load_agent
 
 # livekit-agents {{ cookiecutter._livekit_agents_version }}, `python src/agent.py <command>` (cli.run_app).
 LEGACY_CLI = (
@@ -39,14 +38,6 @@ TURN_DETECTOR_PLUGIN = (
     "future release. Use `livekit.agents.inference.TurnDetector` instead."
 )
 {%- endif %}
-
-
-def load_agent() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("agent", AGENT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def deprecations(caught: list[warnings.WarningMessage]) -> list[str]:

@@ -87,6 +87,9 @@ def test_download_files_fetches_the_fallback_model_too(monkeypatch: pytest.Monke
     monkeypatch.setattr(module, "fetch_whisper", fetched.append)
     monkeypatch.setattr(module, "load_env_file", lambda: None)
     monkeypatch.setattr(module, "require_model_hub", lambda: None)
+{%- if cookiecutter.__tts == "kokoro" %}
+    monkeypatch.setattr(module, "fetch_kokoro", lambda model: [])
+{%- endif %}
 {%- if cookiecutter.__turn_detection == "text-model" %}
     monkeypatch.setattr(module.text_turn_detector, "download_model", lambda: None)
 {%- endif %}

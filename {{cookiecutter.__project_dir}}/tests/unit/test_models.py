@@ -4,15 +4,21 @@
 import pytest
 
 from {{ cookiecutter.__package }} import models
-{%- if cookiecutter.__stt == "faster-whisper" %}
+{%- if cookiecutter.__stt == "faster-whisper" or cookiecutter.__tts == "kokoro" %}
 from {{ cookiecutter.__package }}.settings import Settings
 {%- endif %}
 
 
-{% if cookiecutter.__stt == "faster-whisper" -%}
+{% if cookiecutter.__stt == "faster-whisper" or cookiecutter.__tts == "kokoro" -%}
 def test_it_lists_every_local_model_the_agent_uses(monkeypatch: pytest.MonkeyPatch) -> None:
+{%- if cookiecutter.__stt == "faster-whisper" %}
     monkeypatch.delenv("STT_MODEL", raising=False)
     monkeypatch.delenv("FALLBACK_STT_MODEL", raising=False)
+{%- endif %}
+{%- if cookiecutter.__tts == "kokoro" %}
+    monkeypatch.delenv("TTS_MODEL", raising=False)
+    monkeypatch.delenv("FALLBACK_TTS_MODEL", raising=False)
+{%- endif %}
 {%- else -%}
 def test_it_lists_every_local_model_the_agent_uses() -> None:
 {%- endif %}
@@ -27,11 +33,18 @@ def test_it_lists_every_local_model_the_agent_uses() -> None:
 {%- elif cookiecutter.__turn_detection == "text-model" %}
     expected.append("multilingual text end-of-turn model")
 {%- endif %}
-{%- if cookiecutter.__stt == "faster-whisper" %}
+{%- if cookiecutter.__stt == "faster-whisper" or cookiecutter.__tts == "kokoro" %}
     assert names[: len(expected)] == expected
+{%- endif %}
+{%- if cookiecutter.__stt == "faster-whisper" %}
     whisper = f"Whisper {Settings.from_env({}).stt_model}"
     assert [name for name in names if name.startswith("Whisper ")] == [whisper]
-{%- else %}
+{%- endif %}
+{%- if cookiecutter.__tts == "kokoro" %}
+    kokoro = f"Kokoro {Settings.from_env({}).tts_model}"
+    assert [name for name in names if name.startswith("Kokoro ")] == [kokoro]
+{%- endif %}
+{%- if not (cookiecutter.__stt == "faster-whisper" or cookiecutter.__tts == "kokoro") %}
     assert names == expected
 {%- endif %}
 

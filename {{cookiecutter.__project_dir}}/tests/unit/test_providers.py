@@ -21,6 +21,9 @@ from livekit import rtc
 from livekit.agents import {{ names | join(", ") }}
 
 from {{ cookiecutter.__package }} import providers, settings
+{%- if cookiecutter.__tts == "kokoro" %}
+from {{ cookiecutter.__package }}.local_tts import VOICE_LANGUAGES, LocalKokoroTTS
+{%- endif %}
 from {{ cookiecutter.__package }}.settings import Settings
 {%- if pipeline %}
 
@@ -157,7 +160,13 @@ async def test_the_models_{{ "follow_the_callers_language" if language == "multi
 {%- endif %}
     await speech_to_text.aclose()
 {%- endif %}
-{%- if cookiecutter.__tts != "none" and cookiecutter.__tts != "openai" %}
+{%- if cookiecutter.__tts == "kokoro" %}
+    # A Kokoro voice speaks one language, named by its first letter (local_tts.VOICE_LANGUAGES).
+    text_to_speech = providers.build_tts(config)
+    assert isinstance(text_to_speech, LocalKokoroTTS)
+    assert VOICE_LANGUAGES[text_to_speech._voice[0]].startswith("{{ language }}")
+    await text_to_speech.aclose()
+{%- elif cookiecutter.__tts not in ["none", "openai"] %}
 {%- if follows_language %}
     caller_language = providers.CallerLanguage()
     text_to_speech = providers.build_tts(config, caller_language)

@@ -35,7 +35,18 @@ def test_console_needs_only_the_provider_keys() -> None:
     assert settings.requirements_for("console") == tuple(
         {r.name: r for r in settings.PROVIDER_KEYS}.values()
     )
-    assert "LIVEKIT_URL" not in {r.name for r in settings.requirements_for("console")}
+    assert "LIVEKIT_URL" not in {r.name for r in settings.requirements_for("console")}{%- if cookiecutter.__model_access == "plugins" and not cookiecutter.__provider_keys %}
+
+
+def test_every_model_is_local_so_console_runs_with_no_key(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert settings.requirements_for("console") == ()
+    settings.exit_if_unusable("console", {})  # an empty environment
+    assert capsys.readouterr().err == ""
+    names = {requirement.name for requirement in settings.requirements_for("start")}
+    assert names == {"LIVEKIT_URL", "LIVEKIT_API_KEY", "LIVEKIT_API_SECRET"}
+{%- endif %}
 
 
 def test_each_variable_is_listed_once_with_every_purpose() -> None:
@@ -147,6 +158,14 @@ def test_models_come_from_models_toml_and_the_environment_wins() -> None:
 {%- endif %}
     assert custom.{{ first }} == "my-model"
     assert custom.{{ voice }} == "my-voice"
+
+
+def test_models_toml_is_found_from_any_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    in_the_project = settings.Settings.from_env({})
+    monkeypatch.chdir(tmp_path)
+    assert settings.Settings.from_env({}) == in_the_project
 
 
 @pytest.mark.parametrize(

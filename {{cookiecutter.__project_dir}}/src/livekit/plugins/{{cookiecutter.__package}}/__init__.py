@@ -17,6 +17,11 @@ from {{ cookiecutter.__package }} import text_turn_detector
 {% endif -%}
 {% if cookiecutter.__stt == "faster-whisper" -%}
 from {{ cookiecutter.__package }}.local_stt import fetch_whisper
+{% endif -%}
+{% if cookiecutter.__tts == "kokoro" -%}
+from {{ cookiecutter.__package }}.local_tts import fetch_kokoro
+{% endif -%}
+{% if cookiecutter.__stt == "faster-whisper" or cookiecutter.__tts == "kokoro" -%}
 from {{ cookiecutter.__package }}.settings import Settings, load_env_file
 {% endif %}
 logger = logging.getLogger(__name__)
@@ -51,12 +56,19 @@ class ProjectModels(Plugin):
 
     def download_files(self) -> None:
         require_model_hub()
-{%- if cookiecutter.__stt == "faster-whisper" %}
+{%- if cookiecutter.__stt == "faster-whisper" or cookiecutter.__tts == "kokoro" %}
         load_env_file()
         settings = Settings.from_env()
+{%- endif %}
+{%- if cookiecutter.__stt == "faster-whisper" %}
         for model in filter(None, (settings.stt_model, settings.fallback_stt_model)):
             logger.info("fetching Whisper model %s", model)
             fetch_whisper(model)
+{%- endif %}
+{%- if cookiecutter.__tts == "kokoro" %}
+        for model in dict.fromkeys(filter(None, (settings.tts_model, settings.fallback_tts_model))):
+            logger.info("fetching Kokoro model %s and its voices", model)
+            fetch_kokoro(model)
 {%- endif %}
 {%- if cookiecutter.__turn_detection == "text-model" %}
         logger.info("fetching the multilingual text end-of-turn model")
