@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import random
+import time
 from collections import Counter
 from collections.abc import Iterable
 from functools import cache
@@ -356,12 +358,12 @@ def benchmarkable(row: dict[str, object]) -> bool:
     )
 
 
-@cache
-def code_rows() -> list[dict[str, object]]:
-    """The rows whose project suites run: the defaults, then rows covering every valid pair of
-    the code-shaping answers other than the patterns, each given one of the 16 pattern
+def built_code_rows() -> list[dict[str, object]]:
+    """Code rows built greedily from the prompts: the defaults, then rows covering every valid
+    pair of the code-shaping answers other than the patterns, each given one of the 16 pattern
     combinations (those the benchmark runs with, tests/bake.py BENCH_RUNS, on rows it can run
-    on), then rows for whatever pair with a pattern is still open."""
+    on), then rows for whatever pair with a pattern is still open. The starting point of
+    `search_code_rows`, and what the suite falls back to while tests/code_rows.json is stale."""
     providers = {key: values for key, values in CODE_DIMENSIONS.items() if key not in PATTERNS}
     bases = covering_rows(providers, covered=[{}])
     uncovered = valid_pairs(CODE_DIMENSIONS) - pairs_in({}, CODE_DIMENSIONS)
@@ -389,9 +391,14 @@ def code_rows() -> list[dict[str, object]]:
             rows.append({k: v for k, v in row.items() if v != DEFAULTS[k]})
     rows = unique([{}, *rows])
     rows = unique(rows + covering_rows(CODE_DIMENSIONS, covered=rows))
-    # A pair no variant of these rows reaches (a model only LiveKit Inference serves, next to
-    # answers whose code rows took the plugins) gets a code row of its own: the code row that
-    # takes it with the fewest changes.
+    return rows + rows_for_unreachable_pairs(rows)
+
+
+def rows_for_unreachable_pairs(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """A pair no variant of `rows` reaches (a model only LiveKit Inference serves, next to
+    answers whose code rows took the plugins) gets a code row of its own: the code row that
+    takes it with the fewest changes."""
+    added: list[dict[str, object]] = []
     unreachable = valid_pairs(DIMENSIONS) - reachable_by_variants(rows)
     while unreachable:
         pair = min(unreachable, key=repr)
@@ -399,9 +406,157 @@ def code_rows() -> list[dict[str, object]]:
             (row for row in nearest_rows(rows, pair) if pair in reachable_by_variants([row])),
             key=lambda row: len(reachable_by_variants([row]) & unreachable),
         )
-        rows.append({k: v for k, v in best.items() if v != DEFAULTS[k]})
+        added.append({k: v for k, v in best.items() if v != DEFAULTS[k]})
         unreachable -= reachable_by_variants([best])
-    return rows
+    return added
+
+
+# Each code row costs a project-suite run, the suite's largest cost, so the rows are searched
+# for once (`python tests/combinations.py`, minutes) and kept here; the greedy build needs
+# about a third more rows. A change to the prompts that leaves a pair uncovered falls back to
+# the greedy build, and tests/test_matrix.py fails until the search is run again.
+CODE_ROWS_FILE = TEMPLATE / "tests" / "code_rows.json"
+
+
+def code_row_gaps(rows: list[dict[str, object]]) -> list[str]:
+    """What `rows` miss of what code rows must hold; empty when they hold it all."""
+    gaps = [f"not a valid answer set: {row}" for row in rows if not is_valid(row)]
+    if not rows or rows[0] != {}:
+        gaps.append("the first row must be the defaults")
+    gaps += [
+        f"{key}={value} shares its code with {representative(key, value)}: use that"
+        for row in rows
+        for key, value in row.items()
+        if key in CODE_DIMENSIONS and value != representative(key, value)
+    ]
+    gaps += [
+        f"pair not covered: {pair}"
+        for pair in sorted(
+            valid_pairs(CODE_DIMENSIONS)
+            - set().union(*(pairs_in(r, CODE_DIMENSIONS) for r in rows)),
+            key=repr,
+        )
+    ]
+    seen = [pattern_values(row) for row in rows]
+    gaps += [
+        f"pattern combination missing: {flags}" for flags in pattern_flags() if flags not in seen
+    ]
+    gaps += [
+        f"no row the benchmark can run with {pattern_values(run)}"
+        for run in BENCH_RUNS
+        if not any(
+            pattern_values(row) == pattern_values(run) and benchmarkable(row) for row in rows
+        )
+    ]
+    unreachable = valid_pairs(DIMENSIONS) - reachable_by_variants(rows)
+    gaps += [f"pair no variant reaches: {pair}" for pair in sorted(unreachable, key=repr)]
+    return gaps
+
+
+def stored_code_rows() -> list[dict[str, object]]:
+    try:
+        stored = json.loads(CODE_ROWS_FILE.read_text())
+    except (OSError, ValueError):
+        return []
+    return stored if isinstance(stored, list) else []
+
+
+@cache
+def code_rows() -> list[dict[str, object]]:
+    """The rows whose project suites run: tests/code_rows.json while it covers everything
+    `code_row_gaps` checks, the greedy build otherwise."""
+    stored = stored_code_rows()
+    return stored if not code_row_gaps(stored) else built_code_rows()
+
+
+def search_code_rows(
+    seconds: float = 600, seed: int = 0, moves: int = 100_000
+) -> list[dict[str, object]]:
+    """Fewer code rows than the greedy build, found by simulated annealing: drop the row whose
+    loss opens the fewest pairs, then move single answers of the others (a worse move is kept
+    with a probability that falls as the search cools) until nothing is open again; stop at
+    the first size where that fails within its budget.
+
+    Open means: a valid pair of values of code-shaping prompts that no row reaches, itself or
+    through a variant (another value of the same token that is valid in that row), a missing
+    pattern combination, a pattern combination of BENCH_RUNS without a row the benchmark can
+    run on."""
+    rng = random.Random(seed)
+    keys = list(CODE_DIMENSIONS)
+    reach = {key: DIMENSIONS[key] for key in keys}
+    pairs = valid_pairs(reach)
+    needs = [pattern_values(run) for run in BENCH_RUNS]
+    variable = [key for key in keys if key in CODE_TOKENS]
+
+    def row_pairs(row: dict[str, object]) -> set[Pair]:
+        values = {key: [row[key]] for key in keys}
+        for key in variable:
+            values[key] = [
+                v
+                for v in reach[key]
+                if token(key, v) == token(key, row[key]) and is_valid({**row, key: v})
+            ]
+        return {
+            (a, va, b, vb)
+            for a, b in itertools.combinations(keys, 2)
+            for va in values[a]
+            for vb in values[b]
+            if (len(values[a]) == 1 and len(values[b]) == 1) or is_valid({**row, a: va, b: vb})
+        } & pairs
+
+    def open_count(rows: list[dict[str, object]], counts: Counter) -> int:
+        patterns = {tuple(pattern_values(row).values()) for row in rows}
+        benches = sum(
+            not any(pattern_values(r) == need and benchmarkable(r) for r in rows) for need in needs
+        )
+        return sum(1 for p in pairs if counts[p] == 0) + 2 * (16 - len(patterns)) + 2 * benches
+
+    def settle(rows: list[dict[str, object]], moves: int) -> bool:
+        held = [row_pairs(row) for row in rows]
+        counts = Counter(p for row in held for p in row)
+        current = open_count(rows, counts)
+        for step in range(moves):
+            if current == 0:
+                return True
+            index = rng.randrange(1, len(rows))  # the defaults stay
+            key = rng.choice(keys)
+            moved = {**rows[index], key: rng.choice(CODE_DIMENSIONS[key])}
+            for unused in UNUSED[str(moved["architecture"])]:
+                moved[unused] = DEFAULTS[unused]
+            if moved["use_sip"] and not moved["agent_name"]:
+                moved["agent_name"] = "support-agent"
+            if moved == rows[index] or not is_valid(moved):
+                continue
+            before, before_pairs, moved_pairs = rows[index], held[index], row_pairs(moved)
+            counts.subtract(before_pairs)
+            counts.update(moved_pairs)
+            rows[index], held[index] = moved, moved_pairs
+            after = open_count(rows, counts)
+            temperature = 1.05 - step / moves
+            if after <= current or rng.random() < math.exp((current - after) / temperature):
+                current = after
+            else:
+                counts.subtract(moved_pairs)
+                counts.update(before_pairs)
+                rows[index], held[index] = before, before_pairs
+        return current == 0
+
+    best = [{key: {**DEFAULTS, **row}[key] for key in DIMENSIONS} for row in built_code_rows()]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        held = [row_pairs(row) for row in best]
+        counts = Counter(p for row in held for p in row)
+        loss = [
+            (sum(1 for p in held[index] if counts[p] == 1), index) for index in range(1, len(best))
+        ]
+        _, dropped = min(loss)
+        trial = best[:dropped] + best[dropped + 1 :]
+        if not settle(trial, moves):
+            break
+        best = trial
+        print(f"{len(best)} rows", flush=True)
+    rows = [{k: v for k, v in row.items() if v != DEFAULTS[k]} for row in best]
+    return rows + rows_for_unreachable_pairs(rows)
 
 
 def code_tokens(row: dict[str, object]) -> dict[str, object]:
@@ -515,3 +670,17 @@ def combo_id(combo: dict[str, object]) -> str:
     if not combo:
         return "defaults"
     return ",".join(f"{k}={v}" for k, v in combo.items())
+
+
+if __name__ == "__main__":
+    # Search for fewer code rows and keep them (minutes; see CODE_ROWS_FILE).
+    import sys
+
+    found = search_code_rows(float(sys.argv[1]) if len(sys.argv) > 1 else 600)
+    gaps = code_row_gaps(found)
+    if gaps:
+        sys.exit("the search left gaps:\n" + "\n".join(gaps))
+    CODE_ROWS_FILE.write_text(json.dumps(found, indent=1) + "\n")
+    print(
+        f"{len(found)} code rows (the greedy build: {len(built_code_rows())}) -> {CODE_ROWS_FILE}"
+    )
