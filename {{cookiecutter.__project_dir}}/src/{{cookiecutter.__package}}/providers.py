@@ -15,6 +15,7 @@
 {%- if cookiecutter.__realtime_access == "plugins" and cookiecutter.__realtime_model == "gemini-live" %}{% set _ = plugin_names.append("google") %}{% endif -%}
 {%- if cookiecutter.noise_cancellation != "none" %}{% set _ = plugin_names.append("noise_cancellation") %}{% endif -%}
 {%- set agents_names = ["AgentSession", "TurnHandlingOptions", "UserInputTranscribedEvent"] if follows_language else ["TurnHandlingOptions"] -%}
+{%- if cookiecutter.__stt == "assemblyai" and cookiecutter.__stt_access == "plugins" and not multi %}{% set _ = agents_names.insert(0, "NOT_GIVEN") %}{% endif -%}
 {%- if "inference" in accesses or cookiecutter.__turn_detection == "audio-model" %}{% set _ = agents_names.append("inference") %}{% endif -%}
 {%- set _ = agents_names.append("llm") -%}
 {%- if room_options %}{% set _ = agents_names.append("room_io") %}{% endif -%}
@@ -70,6 +71,9 @@ from livekit.agents.voice.room_io.types import NoiseCancellationParams
 {%- endif %}
 {%- if plugin_names %}
 from livekit.plugins import {{ plugin_names | sort | join(", ") }}
+{%- endif %}
+{%- if cookiecutter.__stt == "assemblyai" and cookiecutter.__stt_access == "plugins" and not multi %}
+from livekit.plugins.assemblyai.stt import _U3_PRO_MODELS as U3_PRO_MODELS
 {%- endif %}
 
 {% if cookiecutter.__stt == "faster-whisper" -%}
@@ -166,7 +170,10 @@ def speech_to_text(model: str, settings: Settings) -> stt.STT:
 {%- if multi %}
     return assemblyai.STT(model=model, language_detection=True)  # type: ignore[arg-type]
 {%- else %}
-    return assemblyai.STT(model=model, language_codes=settings.stt_language)  # type: ignore[arg-type]
+    # Universal-3 Pro is steered to the language; the streaming models are English only or
+    # detect it (universal-streaming-english, -multilingual) and refuse the option.
+    language = settings.stt_language if model in U3_PRO_MODELS else NOT_GIVEN
+    return assemblyai.STT(model=model, language_codes=language)  # type: ignore[arg-type]
 {%- endif %}
 {%- elif cookiecutter.__stt == "openai" %}
     # A batch model: the session buffers each utterance with VAD before transcribing it.

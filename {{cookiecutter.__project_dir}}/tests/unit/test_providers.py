@@ -149,6 +149,8 @@ async def test_the_models_{{ "follow_the_callers_language" if language == "multi
     assert speech_to_text._opts.language == "{{ language }}"
 {%- elif cookiecutter.__stt == "assemblyai" and language == "multi" %}
     assert speech_to_text._opts.language_detection is True
+{%- elif cookiecutter.__stt == "assemblyai" and language == "en" %}
+    assert speech_to_text.model == "universal-streaming-english"  # English only
 {%- elif cookiecutter.__stt == "assemblyai" %}
     assert speech_to_text._opts.language_codes == ["{{ language }}"]
 {%- elif cookiecutter.__stt == "openai" and language == "multi" %}
