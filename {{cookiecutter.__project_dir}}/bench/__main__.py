@@ -32,8 +32,8 @@ simulated with latencies from a profile (published figures for the providers you
 DESCRIPTION = """\
 Measure this project's agent on this machine, with no API keys: recorded speech goes
 through the real AgentSession to a simulated realtime model{% if half %} and TTS{% endif %}, which answer{% if not half %}s{% endif %} with
-latencies from a profile (published figures for the models you chose; `profile` prints
-them). What runs at the provider (its network, the model's real timing) is not measured:
+latencies from a profile (published figures for the {% if half %}model and voice{% else %}model{% endif %} you chose; `profile`
+prints them). What runs at the provider (its network, the model's real timing) is not measured:
 only this agent's own time on top of it. Results go to bench-results/ as JSON and PNG.
 """
 # A realtime model takes the turns at its provider: the session has no VAD, end-of-turn model
