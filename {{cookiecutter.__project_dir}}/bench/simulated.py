@@ -264,7 +264,6 @@ class SimulatedRealtimeSession(llm.RealtimeSession[Literal[""]]):
         self._tools = llm.ToolContext.empty()
         self._heard: set[int] = set()
         self._ended: set[int] = set()
-        self._replying: set[asyncio.Task[None]] = set()
 
     @property
     def chat_ctx(self) -> llm.ChatContext:

@@ -4,9 +4,12 @@
 
 An `AgentServer` with this module's session function runs unregistered (no LiveKit server)
 and is handed fake jobs, as `console` does, but with livekit's process pool: a forkserver that
-{%- if preloads %}
+{%- if pipeline %}
 preloads the plugins, livekit's local models and the project's `preload` module (the worker's
 `PRELOAD_MODULES`), one process per job, `prewarm` once per process. Each job reads its ticket
+{%- elif preloads %}
+preloads the plugins and the project's `preload` module (the worker's `PRELOAD_MODULES`), one
+process per job, `prewarm` once per process. Each job reads its ticket
 {%- else %}
 preloads the plugins, one process per job. Each job reads its ticket
 {%- endif %}
@@ -43,7 +46,11 @@ JOB_TIMEOUT_SECONDS = 900
 @dataclass(frozen=True)
 class Ticket:
     config: str
+{%- if pipeline %}
     """A name from `configs.CONFIGS`, or a JSON file of turn-handling overrides."""
+{%- else %}
+    """A name from `configs.CONFIGS`."""
+{%- endif %}
     profile: dict[str, object]
     turns: int
     speech_dir: str
