@@ -83,28 +83,9 @@ USERDATA_FILES = (f"{PACKAGE}/userdata.py",)
 REALTIME_FILES = ("tests/scripted_realtime.py", "tests/unit/test_realtime.py")
 # Models loaded once in the worker's forkserver: the pipeline's VAD, the knowledge base's embedder.
 PRELOAD_FILES = (f"{PACKAGE}/preload.py", "tests/unit/test_preload.py")
-# What only the pipeline has: its VAD (and the clip its test listens to), and the benchmark,
-# which measures the pipeline's stages.
+# What only the pipeline has: its VAD and the clip its test listens to. The benchmark (bench/)
+# follows every architecture.
 PIPELINE_FILES = (
-    *files_in(
-        "bench",
-        "__init__.py",
-        "__main__.py",
-        "configs.py",
-        "modes.py",
-        "profile.json",
-        "profile.py",
-        "report.py",
-        "run.py",
-        "simulated.py",
-        "speech.py",
-        "timeline.py",
-        "worker.py",
-    ),
-    *files_in(
-        "bench/speech", "conversation.json", "turn1.wav", "turn2.wav", "turn3.wav", "turn4.wav"
-    ),
-    "tests/unit/test_bench.py",
     "tests/unit/test_vad.py",
     "tests/fixtures/speech_16k.wav",
 )
@@ -241,7 +222,6 @@ def remove_preload_module():
 def remove_pipeline_files():
     if ANSWERS["architecture"] != "pipeline":
         remove(*PIPELINE_FILES)
-        report_kept_files("bench")
 
 
 def remove_other_deploy_targets():

@@ -57,8 +57,8 @@ def _owned_paths(answers: dict[str, object]) -> dict[str, bool]:
         "models.toml": True,
         "tests/unit/test_realtime.py": answers["architecture"] != "pipeline",
         "tests/scripted_realtime.py": answers["architecture"] != "pipeline",
-        "bench/__main__.py": answers["architecture"] == "pipeline",
-        "tests/unit/test_bench.py": answers["architecture"] == "pipeline",
+        "bench/__main__.py": True,
+        "tests/unit/test_bench.py": True,
         "tests/unit/test_vad.py": answers["architecture"] == "pipeline",
         f"{pkg}/preload.py": answers["architecture"] == "pipeline" or bool(answers["use_rag"]),
         "tests/unit/test_preload.py": answers["architecture"] == "pipeline"

@@ -1,3 +1,5 @@
+{%- set pipeline = cookiecutter.architecture == "pipeline" -%}
+{%- set half = cookiecutter.architecture == "half-cascade" -%}
 """This agent's latency and capacity, measured offline.
 
 Run `uv run python -m bench --help` from the project's root for the modes.
@@ -11,16 +13,37 @@ import sys
 from pathlib import Path
 
 from . import modes
+{% if pipeline -%}
 from .configs import CONFIGS, CallFailed, ConfigError, session_config
+{% else -%}
+from .configs import CallFailed
+{% endif -%}
 from .profile import DEFAULT_PROFILE, Profile, ProfileError
 from .speech import SPEECH_DIR, SpeechError, conversation
 
+{% if pipeline -%}
 DESCRIPTION = """\
 Measure this project's agent on this machine, with no API keys: recorded speech goes
 through the real VAD, end-of-turn model and AgentSession, while STT, LLM and TTS are
 simulated with latencies from a profile (published figures for the providers you chose;
 `profile` prints them). Results go to bench-results/ as JSON and PNG.
 """
+{%- else -%}
+DESCRIPTION = """\
+Measure this project's agent on this machine, with no API keys: recorded speech goes
+through the real AgentSession to a simulated realtime model{% if half %} and TTS{% endif %}, which answer{% if not half %}s{% endif %} with
+latencies from a profile (published figures for the {% if half %}model and voice{% else %}model{% endif %} you chose; `profile`
+prints them). What runs at the provider (its network, the model's real timing) is not measured:
+only this agent's own time on top of it. Results go to bench-results/ as JSON and PNG.
+"""
+# A realtime model takes the turns at its provider: the session has no VAD, end-of-turn model
+# or preemptive generation to compare against a baseline's.
+NO_COMPARE = (
+    "compare runs the same turns through a pipeline's turn handling (VAD, end-of-turn model,"
+    " preemptive generation) and LiveKit's starter settings; this project's realtime model"
+    " takes the turns at its provider, so there is nothing to compare: use latency or capacity."
+)
+{%- endif %}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -46,11 +69,13 @@ def parser() -> argparse.ArgumentParser:
         help="end of speech to first agent audio per turn, split into stages",
     )
     latency.add_argument("--turns", type=positive, default=12, help="user turns (default 12)")
+{%- if pipeline %}
     latency.add_argument(
         "--config",
         default="project",
         help=f"session configuration: {', '.join(CONFIGS)} or a JSON file (default project)",
     )
+{%- endif %}
 
     capacity = modes_.add_parser(
         "capacity", parents=[common], help="concurrent sessions one worker holds on this machine"
@@ -81,6 +106,7 @@ def parser() -> argparse.ArgumentParser:
         default=6.0,
         help="seconds over which each step's sessions start (default 6)",
     )
+{%- if pipeline %}
 
     compare = modes_.add_parser(
         "compare",
@@ -94,6 +120,10 @@ def parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("--turns", type=positive, default=4, help="turns per round (default 4)")
     compare.add_argument("--rounds", type=positive, default=3, help="rounds (default 3)")
+{%- else %}
+
+    modes_.add_parser("compare", help="not for a realtime model: it says why")
+{%- endif %}
 
     modes_.add_parser("profile", help="print the built-in profile as JSON, to edit")
     return root
@@ -121,17 +151,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.mode == "profile":
         print(DEFAULT_PROFILE.read_text(encoding="utf-8"), end="")
         return 0
+{%- if not pipeline %}
+    if args.mode == "compare":
+        print(f"Cannot run the benchmark: {NO_COMPARE}", file=sys.stderr)
+        return 2
+{%- endif %}
     try:
         run = checked_run(args)
-    except (ProfileError, SpeechError, ConfigError) as error:
+    except (ProfileError, SpeechError{% if pipeline %}, ConfigError{% endif %}) as error:
         print(f"Cannot run the benchmark: {error}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         if args.mode == "latency":
+{%- if pipeline %}
             modes.latency(run, config=args.config, turns=args.turns)
         elif args.mode == "compare":
             modes.compare(run, baseline=args.baseline, turns=args.turns, rounds=args.rounds)
+{%- else %}
+            modes.latency(run, config="project", turns=args.turns)
+{%- endif %}
         else:
             modes.capacity(
                 run,
@@ -152,9 +191,11 @@ def checked_run(args: argparse.Namespace) -> modes.Run:
     profile = Profile.from_file(args.profile or DEFAULT_PROFILE)
     for utterance in conversation(args.speech):
         utterance.check()
+{%- if pipeline %}
     for name in (getattr(args, "config", None), getattr(args, "baseline", None)):
         if name:
             session_config(name)
+{%- endif %}
     return modes.Run(out=args.out, profile=profile, speech_dir=args.speech)
 
 

@@ -1,3 +1,4 @@
+{%- if cookiecutter.architecture == "pipeline" -%}
 """The session configurations the benchmark can run: this project's, and baselines to compare."""
 
 from __future__ import annotations
@@ -120,3 +121,64 @@ def session_config(name: str) -> SessionConfig:
         return TurnHandlingOptions(**{**build_turn_handling(), **overrides})
 
     return SessionConfig(path.stem, f"the project's turn handling with {path.name}", turn_handling)
+{%- else -%}
+"""The session configuration the benchmark runs: this project's.
+
+A realtime model takes the turns at its provider: there is no VAD, end-of-turn model or
+preemptive generation here to vary, so no other configuration to run or compare with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from livekit.agents import TurnHandlingOptions
+
+from {{ cookiecutter.__package }}.providers import build_turn_handling
+
+from .profile import Profile
+from .run import run_conversation
+from .speech import Utterance
+from .timeline import Timeline
+
+
+class CallFailed(Exception):
+    """A benchmark call that could not run; the message says why and what to do, in one line."""
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    name: str
+    description: str
+    turn_handling: Callable[[], TurnHandlingOptions]
+
+    async def run(
+        self, profile: Profile, utterances: Sequence[Utterance], *, turns: int
+    ) -> Timeline:
+        return await run_conversation(
+            profile,
+            [utterances[i % len(utterances)] for i in range(turns)],
+            turn_handling=self.turn_handling(),
+        )
+
+
+CONFIGS = {
+    "project": SessionConfig(
+        "project",
+        "this project's turn handling, the realtime model{% if cookiecutter.__tts != "none" %} and the TTS{% endif %} simulated",
+        build_turn_handling,
+    ),
+}
+
+
+class ConfigError(ValueError):
+    """A configuration name that cannot be used."""
+
+
+def session_config(name: str) -> SessionConfig:
+    """The named configuration: only the project's."""
+    if name not in CONFIGS:
+        raise ConfigError(f"{name!r} is not a configuration (only: {', '.join(CONFIGS)})")
+    return CONFIGS[name]
+{%- endif %}

@@ -1,4 +1,8 @@
+{%- if cookiecutter.architecture == "pipeline" -%}
 """The three measurements: latency per turn, capacity per worker, and a comparison."""
+{%- else -%}
+"""The two measurements a realtime model allows: latency per turn and capacity per worker."""
+{%- endif %}
 
 from __future__ import annotations
 
@@ -73,6 +77,7 @@ def latency(run: Run, *, config: str, turns: int) -> dict[str, Any]:
     report.plot_turns(run.out / "latency.png", rows, f"Voice-to-voice latency per turn ({config})")
     print(f"\nWrote {run.out / 'latency.json'} and {run.out / 'latency.png'}")
     return result
+{%- if cookiecutter.architecture == "pipeline" %}
 
 
 def compare(run: Run, *, baseline: str, turns: int, rounds: int) -> dict[str, Any]:
@@ -121,6 +126,7 @@ def compare(run: Run, *, baseline: str, turns: int, rounds: int) -> dict[str, An
 
 def ratio(a: float, b: float) -> float:
     return a / b if b else (1.0 if not a else math.inf)
+{%- endif %}
 
 
 @dataclass

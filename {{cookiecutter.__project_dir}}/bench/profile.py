@@ -16,15 +16,28 @@ class Profile:
     """Seconds unless stated; each figure's source is in `sources`."""
 
     name: str
+{%- if cookiecutter.architecture == "pipeline" %}
     stt_final_delay: float
     """From the end of speech to the final transcript."""
     llm_ttft: float
     """From the request to the first token."""
     llm_tokens_per_second: float
+{%- elif cookiecutter.architecture == "realtime" %}
+    realtime_first_audio: float
+    """From the end of the caller's speech to the model's first audio: the model's own
+    end-of-turn decision and its answer, at its provider."""
+{%- else %}
+    realtime_first_text: float
+    """From the end of the caller's speech to the model's first text: the model's own
+    end-of-turn decision and its answer, at its provider."""
+    realtime_tokens_per_second: float
+{%- endif %}
+{%- if cookiecutter.__tts != "none" %}
     tts_ttfb: float
     """From the first sentence of text to the first audio."""
     tts_rtf: float
     """Seconds of synthesis per second of audio (below 1 keeps ahead of playback)."""
+{%- endif %}
     sources: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -53,8 +66,11 @@ class Profile:
                 raise ProfileError(
                     f"{origin}: {name} must be a number of seconds >= 0, got {value!r}"
                 )
-        if data["llm_tokens_per_second"] <= 0:
-            raise ProfileError(f"{origin}: llm_tokens_per_second must be above 0")
+{%- set rate = {"pipeline": "llm_tokens_per_second", "half-cascade": "realtime_tokens_per_second"}.get(cookiecutter.architecture) %}
+{%- if rate %}
+        if data["{{ rate }}"] <= 0:
+            raise ProfileError(f"{origin}: {{ rate }} must be above 0")
+{%- endif %}
         return cls(
             name=str(data.get("name", origin)),
             sources=dict(data.get("sources", {})),

@@ -16,10 +16,19 @@ import psutil
 from .timeline import STAGES, TurnMarks, breakdown
 
 COLOURS = {
+{%- if cookiecutter.architecture == "pipeline" %}
     "endpointing": "#8fa9c9",
     "stt": "#5b8e7d",
     "llm": "#e3a857",
+{%- else %}
+    "model": "#e3a857",
+{%- endif %}
+{%- if cookiecutter.architecture == "half-cascade" %}
+    "sentence": "#8fa9c9",
+{%- endif %}
+{%- if cookiecutter.__tts != "none" %}
     "tts": "#b56576",
+{%- endif %}
     "remainder": "#444444",
 }
 
@@ -53,7 +62,9 @@ def turn_rows(turns: list[TurnMarks]) -> list[dict[str, Any]]:
         {
             "index": turn.index,
             **turn.marks(),
+{%- if cookiecutter.architecture == "pipeline" %}
             "waited_max_delay": turn.waited_max_delay,
+{%- endif %}
             "stages": breakdown(turn),
         }
         for turn in turns
@@ -62,11 +73,13 @@ def turn_rows(turns: list[TurnMarks]) -> list[dict[str, Any]]:
 
 
 def print_notes(turns: list[TurnMarks], unanswered: int) -> None:
+{%- if cookiecutter.architecture == "pipeline" %}
     if waited := sum(turn.waited_max_delay for turn in turns):
         print(
             f"\n{waited} of {len(turns)} turns waited for the endpointing max_delay: the"
             " end-of-turn model scored the user's speech as likely to go on."
         )
+{%- endif %}
     if unanswered:
         print(f"\n{unanswered} turn(s) got no reply in time and are left out.")
 
@@ -119,6 +132,7 @@ def plot_turns(path: Path, rows: list[dict[str, Any]], title: str) -> None:
     axes.set_title(title)
     axes.legend(ncols=len(STAGES), loc="lower center", bbox_to_anchor=(0.5, 1.08), frameon=False)
     _save(figure, path)
+{%- if cookiecutter.architecture == "pipeline" %}
 
 
 def plot_compare(path: Path, summaries: dict[str, dict[str, dict[str, float]]]) -> None:
@@ -134,6 +148,7 @@ def plot_compare(path: Path, summaries: dict[str, dict[str, dict[str, float]]]) 
     axes.set_title("Same conversations, two session configurations")
     axes.legend(frameon=False)
     _save(figure, path)
+{%- endif %}
 
 
 def plot_capacity(path: Path, steps: list[dict[str, Any]], threshold_ms: float) -> None:

@@ -1,11 +1,15 @@
 {%- set userdata = cookiecutter.use_tool_calling or cookiecutter.use_multi_agent or cookiecutter.use_sip -%}
+{%- set pipeline = cookiecutter.architecture == "pipeline" -%}
 """Drive the project's agent through one spoken conversation and collect its timeline."""
 
 from __future__ import annotations
 
+{% if pipeline -%}
 import time
+{% endif -%}
 from collections.abc import Sequence
 
+{% if pipeline -%}
 from livekit.agents import (
     AgentSession,
     AgentStateChangedEvent,
@@ -13,6 +17,9 @@ from livekit.agents import (
     TurnHandlingOptions,
     vad,
 )
+{%- else -%}
+from livekit.agents import AgentSession, AgentStateChangedEvent, TurnHandlingOptions
+{%- endif %}
 
 {% if cookiecutter.use_multi_agent -%}
 from {{ cookiecutter.__package }}.team import Greeter
@@ -23,6 +30,7 @@ from {{ cookiecutter.__package }}.assistant import Assistant
 from {{ cookiecutter.__package }}.userdata import UserData
 {% endif %}
 from .profile import Profile
+{% if pipeline -%}
 from .simulated import (
     ConversationInput,
     PlayoutRecorder,
@@ -30,6 +38,16 @@ from .simulated import (
     SimulatedSTT,
     SimulatedTTS,
 )
+{%- elif cookiecutter.__tts != "none" -%}
+from .simulated import (
+    ConversationInput,
+    PlayoutRecorder,
+    SimulatedRealtimeModel,
+    SimulatedTTS,
+)
+{%- else -%}
+from .simulated import ConversationInput, PlayoutRecorder, SimulatedRealtimeModel
+{%- endif %}
 from .speech import Utterance
 from .timeline import Timeline
 
@@ -47,19 +65,30 @@ async def run_conversation(
     utterances: Sequence[Utterance],
     *,
     turn_handling: TurnHandlingOptions,
+{%- if pipeline %}
     voice_activity: vad.VAD,
+{%- endif %}
 ) -> Timeline:
     timeline = Timeline()
     session = AgentSession[{% if userdata %}UserData{% else %}None{% endif %}](
 {%- if userdata %}
         userdata=UserData(),
 {%- endif %}
+{%- if pipeline %}
         vad=voice_activity,
         stt=SimulatedSTT(profile, timeline, [u.text for u in utterances]),
         llm=SimulatedLLM(profile, timeline, REPLIES),
         tts=SimulatedTTS(profile, timeline),
+{%- else %}
+        vad=None,  # the realtime model hears when the caller speaks, as in src/agent.py
+        llm=SimulatedRealtimeModel(profile, timeline, [u.text for u in utterances], REPLIES),
+{%- if cookiecutter.__tts != "none" %}
+        tts=SimulatedTTS(profile, timeline),
+{%- endif %}
+{%- endif %}
         turn_handling=turn_handling,
     )
+{%- if pipeline %}
 
     max_delay = session.options.turn_handling["endpointing"]["max_delay"]
 
@@ -74,6 +103,7 @@ async def run_conversation(
             timeline.stamp("turn_committed", committed)
             if (turn := timeline.current) is not None and delay is not None:
                 turn.waited_max_delay = delay >= max_delay - 0.05
+{%- endif %}
 
     replies = 0
 

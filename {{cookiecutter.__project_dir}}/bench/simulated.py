@@ -1,34 +1,78 @@
+{%- set pipeline = cookiecutter.architecture == "pipeline" -%}
+{%- set half = cookiecutter.architecture == "half-cascade" -%}
+{%- if pipeline -%}
 """Stand-ins for the STT, LLM and TTS providers, and for the caller's microphone and speaker.
 
 They go through livekit's real streaming interfaces, so the session, VAD, end-of-turn model,
 preemptive generation and audio pipeline all run unchanged; only the providers' network time
 is replaced by waits taken from a profile. Each stand-in stamps what it sees on the timeline.
 """
+{%- elif half -%}
+"""Stand-ins for the realtime model and the TTS, and for the caller's microphone and speaker.
+
+They go through livekit's real interfaces (`llm.RealtimeModel` and `RealtimeSession`, the
+TTS's streaming one), so the session and its audio pipeline run unchanged; only the providers'
+time is replaced by waits taken from a profile. Each stand-in stamps what it sees on the
+timeline.
+"""
+{%- else -%}
+"""Stand-ins for the realtime model, and for the caller's microphone and speaker.
+
+They go through livekit's real interfaces (`llm.RealtimeModel` and `RealtimeSession`), so the
+session and its audio pipeline run unchanged; only the provider's time is replaced by waits
+taken from a profile. Each stand-in stamps what it sees on the timeline.
+"""
+{%- endif %}
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+{%- if pipeline %}
 from typing import Any
+{%- else %}
+from typing import Literal
+{%- endif %}
+{%- if pipeline %}
 
 import numpy as np
 from livekit import rtc
 from livekit.agents import APIConnectOptions, LanguageCode, llm, stt, tokenize, tts, utils
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS
+{%- elif half %}
+
+from livekit import rtc
+from livekit.agents import NOT_GIVEN, APIConnectOptions, NotGivenOr, llm, tokenize, tts, utils
+from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS
+{%- else %}
+
+from livekit import rtc
+from livekit.agents import NOT_GIVEN, NotGivenOr, llm, utils
+{%- endif %}
 from livekit.agents.voice import io
+{%- if not pipeline %}
+
+from {{ cookiecutter.__package }}.providers import REALTIME_INPUT_SAMPLE_RATE
+{%- endif %}
 
 from .profile import Profile
 from .speech import Utterance
 from .timeline import Timeline
 
+{% if pipeline -%}
 # What a LiveKit room delivers to the agent (room_io.AudioInputOptions defaults).
 INPUT_SAMPLE_RATE = 24_000
+{%- else -%}
+# What the project's room options have the room deliver to the agent.
+INPUT_SAMPLE_RATE = REALTIME_INPUT_SAMPLE_RATE
+{%- endif %}
 INPUT_FRAME_SECONDS = 0.05
 TTS_SAMPLE_RATE = 24_000
 # Speaking rate of the simulated voice, to size the audio of a reply.
 SPOKEN_CHARACTERS_PER_SECOND = 15.0
 SILENCE = bytes(int(INPUT_SAMPLE_RATE * INPUT_FRAME_SECONDS) * 2)
+{%- if pipeline %}
 # The STT finalises an utterance after this much silence following speech energy.
 STT_SILENCE_SECONDS = 0.1
 
@@ -36,6 +80,7 @@ STT_SILENCE_SECONDS = 0.1
 def rms(frame: rtc.AudioFrame) -> float:
     samples = np.frombuffer(frame.data, dtype=np.int16)
     return float(np.sqrt(np.mean(samples.astype(np.float32) ** 2))) if len(samples) else 0.0
+{%- endif %}
 
 
 class Simulated:
@@ -48,6 +93,8 @@ class Simulated:
     @property
     def provider(self) -> str:
         return "benchmark"
+
+{%- if pipeline %}
 
 
 class SimulatedSTT(Simulated, stt.STT):
@@ -164,6 +211,227 @@ class SimulatedLLMStream(llm.LLMStream):
             await asyncio.sleep(max(0.0, token_due - time.time()))
             delta = llm.ChoiceDelta(role="assistant", content=token)
             self._event_ch.send_nowait(llm.ChatChunk(id=request_id, delta=delta))
+{%- else %}
+
+
+class SimulatedRealtimeModel(Simulated, llm.RealtimeModel):
+    """A realtime model that hears the caller's audio through the session and answers each
+    turn with a canned reply, its first {% if half %}text{% else %}audio{% endif %} the profile's delay after the caller stopped.
+
+    It decides the end of the turn itself, as a realtime model does at its provider, and emits
+    the events livekit's session consumes from one: the caller's speech starting and stopping,
+    their transcript, and each reply as a generation{% if half %} (text only: the TTS speaks it){% endif %}.
+    """
+
+    def __init__(
+        self,
+        profile: Profile,
+        timeline: Timeline,
+        transcripts: Sequence[str],
+        replies: Sequence[str],
+    ) -> None:
+        super().__init__(
+            capabilities=llm.RealtimeCapabilities(
+                message_truncation=True,
+                turn_detection=True,
+                user_transcription=True,
+                auto_tool_reply_generation=False,
+                audio_output={{ "False" if half else "True" }},
+                manual_function_calls=True,
+                mutable_chat_context=True,
+                mutable_instructions=True,
+                mutable_tools=True,
+                per_response_tool_choice=True,
+            )
+        )
+        self._profile = profile
+        self._timeline = timeline
+        self._transcripts = transcripts
+        self._replies = replies
+
+    def session(self, *, turn_detection_disabled: bool = False) -> SimulatedRealtimeSession:
+        return SimulatedRealtimeSession(self)
+
+    async def aclose(self) -> None:
+        pass
+
+
+class SimulatedRealtimeSession(llm.RealtimeSession[Literal[""]]):
+    def __init__(self, model: SimulatedRealtimeModel) -> None:
+        super().__init__(model)
+        self._model = model
+        self._chat_ctx = llm.ChatContext.empty()
+        self._tools = llm.ToolContext.empty()
+        self._heard: set[int] = set()
+        self._ended: set[int] = set()
+
+    @property
+    def chat_ctx(self) -> llm.ChatContext:
+        return self._chat_ctx.copy()
+
+    @property
+    def tools(self) -> llm.ToolContext:
+        return self._tools.copy()
+
+    async def update_instructions(self, instructions: str) -> None:
+        pass
+
+    async def update_chat_ctx(self, chat_ctx: llm.ChatContext) -> None:
+        self._chat_ctx = chat_ctx.copy()
+
+    async def update_tools(self, tools: list[llm.Tool]) -> None:
+        self._tools = llm.ToolContext(tools)
+
+    def update_options(self, *, tool_choice: NotGivenOr[llm.ToolChoice | None] = NOT_GIVEN) -> None:
+        pass
+
+    def push_audio(self, frame: rtc.AudioFrame) -> None:
+        """The caller's audio, as the session forwards it to the provider.
+
+        The model ends the turn when the frame carrying the end of the utterance reaches it: the
+        caller stamped that moment on the timeline, from the recording's known length, before
+        sending the frame. Not Silero VAD on this audio: the profile's figure is measured from
+        the end of the speech and already holds the provider's own wait for silence, so a VAD
+        here would add its silence window on top, and its CPU, which a realtime agent does not
+        spend. The reply is due the profile's figure after the end of the speech: a frame that
+        reaches the model later than that (a busy event loop) delays it, into the remainder.
+        """
+        turn = self._model._timeline.current
+        if turn is None:
+            return
+        if turn.index not in self._heard:
+            self._heard.add(turn.index)
+            self.emit("input_speech_started", llm.InputSpeechStartedEvent())
+        if turn.speech_end is None or turn.index in self._ended:
+            return
+        self._ended.add(turn.index)
+        item_id = utils.shortuuid("item_")
+        transcripts = self._model._transcripts
+        self.emit(
+            "input_speech_stopped", llm.InputSpeechStoppedEvent(user_transcription_enabled=True)
+        )
+        self.emit(
+            "input_audio_transcription_completed",
+            llm.InputTranscriptionCompleted(
+                item_id=item_id,
+                transcript=transcripts[turn.index % len(transcripts)],
+                is_final=True,
+            ),
+        )
+        self.emit("generation_created", self._generation(turn.speech_end, user_initiated=False))
+
+    def push_video(self, frame: rtc.VideoFrame) -> None:
+        pass
+
+    def generate_reply(
+        self,
+        *,
+        instructions: NotGivenOr[str] = NOT_GIVEN,
+        tool_choice: NotGivenOr[llm.ToolChoice] = NOT_GIVEN,
+        tools: NotGivenOr[list[llm.Tool]] = NOT_GIVEN,
+    ) -> asyncio.Future[llm.GenerationCreatedEvent]:
+        """A reply the agent asks for (the greeting), timed from the request."""
+        future: asyncio.Future[llm.GenerationCreatedEvent] = asyncio.Future()
+        future.set_result(self._generation(time.time(), user_initiated=True))
+        return future
+
+    def commit_audio(self) -> None:
+        pass
+
+    def clear_audio(self) -> None:
+        pass
+
+    def interrupt(self) -> None:
+        pass
+
+    def truncate(
+        self,
+        *,
+        message_id: str,
+        modalities: list[Literal["text", "audio"]],
+        audio_end_ms: int,
+        audio_transcript: NotGivenOr[str] = NOT_GIVEN,
+    ) -> None:
+        pass
+
+    async def aclose(self) -> None:
+        pass
+
+    def _generation(self, heard_at: float, *, user_initiated: bool) -> llm.GenerationCreatedEvent:
+        """The next reply, its first {% if half %}text{% else %}audio{% endif %} due the profile's delay after `heard_at`."""
+        model, turn = self._model, self._model._timeline.current
+        reply = model._replies[(turn.index + 1 if turn else 0) % len(model._replies)]
+{%- if half %}
+        first = heard_at + model._profile.realtime_first_text
+        words = reply.split(" ")
+        # One word per token, as the pipeline's simulated LLM counts them.
+        due = [first + i / model._profile.realtime_tokens_per_second for i in range(len(words))]
+        if turn is not None:
+            turn.stamp("model_first_text", first)
+            turn.stamp_tokens_due(due)
+        modalities: asyncio.Future[list[Literal["text", "audio"]]] = asyncio.Future()
+        modalities.set_result(["text"])
+        message = llm.MessageGeneration(
+            message_id=utils.shortuuid("msg_"),
+            text_stream=_words_due(words, due),
+            audio_stream=_no_audio(),
+            modalities=modalities,
+        )
+{%- else %}
+        due = heard_at + model._profile.realtime_first_audio
+        if turn is not None:
+            turn.stamp("model_first_audio", due)
+        modalities: asyncio.Future[list[Literal["text", "audio"]]] = asyncio.Future()
+        modalities.set_result(["audio", "text"])
+        message = llm.MessageGeneration(
+            message_id=utils.shortuuid("msg_"),
+            text_stream=_words_due(reply.split(" "), [due] * len(reply.split(" "))),
+            audio_stream=_speech(reply, due),
+            modalities=modalities,
+        )
+{%- endif %}
+        messages = utils.aio.Chan[llm.MessageGeneration]()
+        messages.send_nowait(message)
+        messages.close()
+        functions = utils.aio.Chan[llm.FunctionCall]()
+        functions.close()
+        return llm.GenerationCreatedEvent(
+            message_stream=messages,
+            function_stream=functions,
+            user_initiated=user_initiated,
+            response_id=utils.shortuuid("resp_"),
+        )
+
+
+async def _words_due(words: list[str], due: list[float]) -> AsyncIterator[str]:
+    """The reply's {% if half %}text{% else %}transcript{% endif %}, each word once it is due."""
+    for index, (word, word_due) in enumerate(zip(words, due, strict=True)):
+        await asyncio.sleep(max(0.0, word_due - time.time()))
+        yield word if index == 0 else " " + word
+{%- if half %}
+
+
+async def _no_audio() -> AsyncIterator[rtc.AudioFrame]:
+    """A half-cascade model answers in text: the TTS speaks it."""
+    return
+    yield
+{%- else %}
+
+
+async def _speech(text: str, due: float) -> AsyncIterator[rtc.AudioFrame]:
+    """The reply's audio (silence: nothing listens to it), its first frame when it is due.
+
+    The rest follows at once: the provider streams audio faster than it plays, and only the
+    first frame is measured; the caller's speaker plays it all in real time.
+    """
+    await asyncio.sleep(max(0.0, due - time.time()))
+    chunk_seconds = 0.1
+    samples = int(TTS_SAMPLE_RATE * chunk_seconds)
+    for _ in range(max(1, round(len(text) / SPOKEN_CHARACTERS_PER_SECOND / chunk_seconds))):
+        yield rtc.AudioFrame(bytes(samples * 2), TTS_SAMPLE_RATE, 1, samples)
+{%- endif %}
+{%- endif %}
+{%- if cookiecutter.__tts != "none" %}
 
 
 class SimulatedTTS(Simulated, tts.TTS):
@@ -238,6 +506,7 @@ class SimulatedTTSStream(tts.SynthesizeStream):
         for _ in range(chunks):
             emitter.push(chunk)
             await asyncio.sleep(chunk_seconds * rtf)
+{%- endif %}
 
 
 class ConversationInput(io.AudioInput):

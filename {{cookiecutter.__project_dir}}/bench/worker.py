@@ -1,9 +1,18 @@
+{%- set pipeline = cookiecutter.architecture == "pipeline" -%}
+{%- set preloads = pipeline or cookiecutter.use_rag -%}
 """Run benchmark conversations in job processes, started the way the production worker does.
 
 An `AgentServer` with this module's session function runs unregistered (no LiveKit server)
 and is handed fake jobs, as `console` does, but with livekit's process pool: a forkserver that
+{%- if pipeline %}
 preloads the plugins, livekit's local models and the project's `preload` module (the worker's
 `PRELOAD_MODULES`), one process per job, `prewarm` once per process. Each job reads its ticket
+{%- elif preloads %}
+preloads the plugins and the project's `preload` module (the worker's `PRELOAD_MODULES`), one
+process per job, `prewarm` once per process. Each job reads its ticket
+{%- else %}
+preloads the plugins, one process per job. Each job reads its ticket
+{%- endif %}
 (what to run), named by its room, and leaves its timeline (or why it failed) beside it.
 """
 
@@ -17,13 +26,15 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from livekit.agents import AgentServer, JobContext, JobProcess
+from livekit.agents import AgentServer, JobContext{% if preloads %}, JobProcess{% endif %}
 
 {% if cookiecutter.use_rag -%}
 from {{ cookiecutter.__package }}.knowledge.tool import load_knowledge_base
 {% endif -%}
+{% if preloads -%}
 from {{ cookiecutter.__package }}.server import PRELOAD_MODULES
 
+{% endif -%}
 from .configs import CallFailed, session_config
 from .profile import Profile
 from .speech import conversation
@@ -35,7 +46,11 @@ JOB_TIMEOUT_SECONDS = 900
 @dataclass(frozen=True)
 class Ticket:
     config: str
+{%- if pipeline %}
     """A name from `configs.CONFIGS`, or a JSON file of turn-handling overrides."""
+{%- else %}
+    """A name from `configs.CONFIGS`."""
+{%- endif %}
     profile: dict[str, object]
     turns: int
     speech_dir: str
@@ -70,6 +85,7 @@ class Usage:
     """How busy the machine's CPUs were in that time, this worker and anything else."""
     memory_metric: str
     """uss/pss where the OS reports them, else rss."""
+{%- if pipeline %}
 
 
 def prewarm(proc: JobProcess) -> None:
@@ -80,6 +96,13 @@ def prewarm(proc: JobProcess) -> None:
 
     proc.userdata["vad"] = preload.VAD
 {%- if cookiecutter.use_rag %}
+    load_knowledge_base()
+{%- endif %}
+{%- elif cookiecutter.use_rag %}
+
+
+def prewarm(proc: JobProcess) -> None:
+    """src/agent.py's prewarm, less what the benchmark does not run (tracing)."""
     load_knowledge_base()
 {%- endif %}
 
@@ -94,7 +117,9 @@ async def bench_session(ctx: JobContext) -> None:
             Profile.from_dict(ticket.profile),
             conversation(Path(ticket.speech_dir)),
             turns=ticket.turns,
+{%- if pipeline %}
             prewarmed_vad=ctx.proc.userdata["vad"],
+{%- endif %}
         )
     except Exception as error:  # any failure goes back to the benchmark, which stops on it
         await asyncio.to_thread(write_failure, ticket_path, error)
@@ -144,9 +169,14 @@ def run_jobs(tickets: list[Ticket], workdir: Path, *, stagger: float = 0.0) -> J
 
 
 async def _serve(tickets: list[Path], stagger: float) -> Usage:
+{%- if preloads %}
     server = AgentServer(
         setup_fnc=prewarm, port=0, num_idle_processes=0, preload_modules=PRELOAD_MODULES
     )
+{%- else %}
+    # src/agent.py's prewarm only starts tracing, which the benchmark does not run.
+    server = AgentServer(port=0, num_idle_processes=0)
+{%- endif %}
     server.rtc_session(bench_session)
     started = asyncio.Event()
     server.once("worker_started", started.set)
