@@ -42,11 +42,20 @@ DEFAULTS: dict[str, object] = {
 # A bare `}}` is not searched for: JSON and Python f-strings close nested braces with it.
 # Each generated suite has one real benchmark run (a worker process, ~15 s on an idle machine).
 # The template runs it where the benchmark's generated code differs: the single assistant with
-# and without UserData, and the team with every pattern; every other bake deselects it.
+# and without UserData, and the team with every pattern; then a realtime model's benchmark, in
+# a half-cascade (its simulated model and TTS both run) with every pattern. Every other bake
+# deselects it.
 BENCH_RUNS = (
     {},
     {"use_tool_calling": False},
     {"use_rag": True, "use_multi_agent": True, "use_sip": True, "agent_name": "support-agent"},
+    {
+        "architecture": "half-cascade",
+        "use_rag": True,
+        "use_multi_agent": True,
+        "use_sip": True,
+        "agent_name": "support-agent",
+    },
 )
 
 

@@ -351,11 +351,12 @@ def benchmarkable(row: dict[str, object]) -> bool:
     """The benchmark runs offline with simulated providers but the real end-of-turn model and
     VAD: not with the text turn model or local Whisper, whose weights come from the model hub."""
     full = {**DEFAULTS, **row}
-    return (
-        full["architecture"] == "pipeline"  # the benchmark measures the pipeline's stages
-        and full["turn_detection"] != "text-model"
-        and full["stt"] != "faster-whisper"
-    )
+    return full["turn_detection"] != "text-model" and full["stt"] != "faster-whisper"
+
+
+def bench_key(row: dict[str, object]) -> tuple[object, ...]:
+    """What decides the benchmark's generated code: the patterns and the architecture."""
+    return (*pattern_values(row).values(), {**DEFAULTS, **row}["architecture"])
 
 
 def built_code_rows() -> list[dict[str, object]]:
@@ -369,12 +370,11 @@ def built_code_rows() -> list[dict[str, object]]:
     uncovered = valid_pairs(CODE_DIMENSIONS) - pairs_in({}, CODE_DIMENSIONS)
     rows: list[dict[str, object]] = []
     taken = [pattern_values({})]
-    for run in BENCH_RUNS:
-        if pattern_values(run) in taken:
-            continue
-        base = next(base for base in bases if benchmarkable(base))
-        bases.remove(base)
-        rows.append(complete({**base, **pattern_values(run)}))
+    for run in BENCH_RUNS[1:]:  # the defaults are the first
+        same = [b for b in bases if benchmarkable(b) and bench_key(b)[-1] == bench_key(run)[-1]]
+        if same:
+            bases.remove(same[0])
+        rows.append(complete({**(same[0] if same else {}), **run}))
         taken.append(pattern_values(run))
     for base in bases:
         choices = [f for f in pattern_flags() if f not in taken] or pattern_flags()
@@ -442,11 +442,9 @@ def code_row_gaps(rows: list[dict[str, object]]) -> list[str]:
         f"pattern combination missing: {flags}" for flags in pattern_flags() if flags not in seen
     ]
     gaps += [
-        f"no row the benchmark can run with {pattern_values(run)}"
+        f"no row the benchmark can run with {run}"
         for run in BENCH_RUNS
-        if not any(
-            pattern_values(row) == pattern_values(run) and benchmarkable(row) for row in rows
-        )
+        if not any(bench_key(row) == bench_key(run) and benchmarkable(row) for row in rows)
     ]
     unreachable = valid_pairs(DIMENSIONS) - reachable_by_variants(rows)
     gaps += [f"pair no variant reaches: {pair}" for pair in sorted(unreachable, key=repr)]
@@ -485,7 +483,7 @@ def search_code_rows(
     keys = list(CODE_DIMENSIONS)
     reach = {key: DIMENSIONS[key] for key in keys}
     pairs = valid_pairs(reach)
-    needs = [pattern_values(run) for run in BENCH_RUNS]
+    needs = [bench_key(run) for run in BENCH_RUNS]
     variable = [key for key in keys if key in CODE_TOKENS]
 
     def row_pairs(row: dict[str, object]) -> set[Pair]:
@@ -507,7 +505,7 @@ def search_code_rows(
     def open_count(rows: list[dict[str, object]], counts: Counter) -> int:
         patterns = {tuple(pattern_values(row).values()) for row in rows}
         benches = sum(
-            not any(pattern_values(r) == need and benchmarkable(r) for r in rows) for need in needs
+            not any(bench_key(r) == need and benchmarkable(r) for r in rows) for need in needs
         )
         return sum(1 for p in pairs if counts[p] == 0) + 2 * (16 - len(patterns)) + 2 * benches
 
@@ -571,13 +569,9 @@ def code_row_for(row: dict[str, object]) -> dict[str, object] | None:
 
 def bench_rows() -> list[dict[str, object]]:
     """The code rows where the benchmark's real run happens: the first with each pattern
-    combination of BENCH_RUNS (tests/bake.py) that the benchmark can run on."""
+    combination and architecture of BENCH_RUNS (tests/bake.py) that the benchmark can run on."""
     return [
-        next(
-            row
-            for row in code_rows()
-            if pattern_values(row) == pattern_values(run) and benchmarkable(row)
-        )
+        next(row for row in code_rows() if bench_key(row) == bench_key(run) and benchmarkable(row))
         for run in BENCH_RUNS
     ]
 

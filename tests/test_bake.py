@@ -76,13 +76,14 @@ def test_fallback_settings_are_offered_commented_out(project: BakedProject) -> N
     """Fallbacks are off by default: .env.example shows each one, never sets it."""
     example = project.read(".env.example")
     settings_source = project.read(f"src/{project.answers['__package']}/settings.py")
-    names = re.findall(r'environ\.get\("(FALLBACK_[A-Z_]+)"', settings_source)
-    assert sorted(names) == [
-        "FALLBACK_LLM_MODEL",
-        "FALLBACK_STT_MODEL",
-        "FALLBACK_TTS_MODEL",
-        "FALLBACK_TTS_VOICE",
-    ]
+    names = re.findall(r"^    fallback_([a-z_]+): str = \"\"$", settings_source, re.MULTILINE)
+    expected = {  # a fallback for each model the architecture uses
+        "pipeline": ["llm_model", "stt_model", "tts_model", "tts_voice"],
+        "realtime": ["realtime_model"],
+        "half-cascade": ["realtime_model", "tts_model", "tts_voice"],
+    }
+    assert sorted(names) == expected[str(project.answers["architecture"])]
+    names = [f"FALLBACK_{name.upper()}" for name in names]
     for name in names:
         assert re.search(rf"^# {name}=", example, re.MULTILINE), name
         assert not re.search(rf"^{name}=", example, re.MULTILINE), name

@@ -127,6 +127,12 @@ RULES: list[tuple[str, Run | Covered | Skip | str]] = [
         Skip("offline, but about 10 minutes: too long for the suite"),
     ),
     (
+        r"uv run python tests/combinations\.py",
+        Skip(
+            "searches for code rows for about ten minutes; tests/test_matrix.py checks the kept ones"
+        ),
+    ),
+    (
         r"uv run pytest -m matrix|uv run python tests/matrix\.py",
         Covered("CI's matrix shards (hours of bakes); tests/test_matrix.py checks its sets"),
     ),
