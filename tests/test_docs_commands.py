@@ -129,7 +129,7 @@ RULES: list[tuple[str, Run | Covered | Skip | str]] = [
     (
         r"uv run python tests/combinations\.py",
         Skip(
-            "searches for code rows for about ten minutes; tests/test_matrix.py checks the kept ones"
+            "searches for code rows (about ten minutes); tests/test_matrix.py checks the kept ones"
         ),
     ),
     (
