@@ -346,22 +346,17 @@ def run_project_suite(
     """uv sync, mypy, the project's own pytest; stops at the first failing step.
 
     mypy's incremental cache is shared by every project on one Python and kept across runs
-    (the first check of livekit's stubs takes ~15 s; reusing them, ~2 s): while it is cold, one
-    run fills it alone and the others wait for it, then share it.
+    (the first check of livekit's stubs takes ~15 s; reusing them, ~2 s), one mypy at a time:
+    every project has modules of the same names (the package, `bench`, `tests`) with other
+    contents, and two runs at once read each other's entries (seen: a pipeline's
+    `bench.modes` checked against a realtime project's `bench.report`).
     """
     run = SuiteRun(first)
     mypy_cache.mkdir(parents=True, exist_ok=True)
 
     def mypy() -> CompletedProcess[str]:
-        env = {"MYPY_CACHE_DIR": str(mypy_cache)}
-        warm = mypy_cache / ".warm"
-        if warm.exists():  # mypy writes each cache file atomically: warm, runs can share it
-            return project.run(*MYPY, env=env)
-        with locked(mypy_cache / ".lock"):  # cold: one run fills it, the others then reuse it
-            result = project.run(*MYPY, env=env)
-            if result.returncode == 0:
-                warm.touch()
-            return result
+        with locked(mypy_cache / ".lock"):
+            return project.run(*MYPY, env={"MYPY_CACHE_DIR": str(mypy_cache)})
 
     def pytest() -> CompletedProcess[str]:
         result = project.run(*project_pytest(with_bench=with_bench))
