@@ -2,10 +2,11 @@
 
 Two sets are built from the prompts in cookiecutter.json:
 
-- `default_suite()`, baked by `uv run pytest`: the defaults, the 16 on/off combinations of the
-  four patterns (their other answers chosen to cover the most pairs), code rows until every
-  pair of answers that shape the code is covered, then variants of those rows that change
-  only the deploy target, license or Python version, until every valid pair of values of two
+- `default_suite()`, baked by `uv run pytest`: code rows (tests/code_rows.json, searched for
+  by `search_code_rows`) holding the defaults, the 16 on/off combinations of the four
+  patterns and every valid pair of answers that shape the code, then variants of those rows
+  that change only values sharing a code token (deploy targets that only run the image, the
+  license, the models LiveKit Inference serves), until every valid pair of values of two
   different prompts is baked. A variant's src/ and tests/ equal its code row's, so the two
   share one run of the project's own suite (tests/bake.py, `ProjectSuites`).
 - `matrix_combinations()`, baked by `uv run pytest -m matrix` / `tests/matrix.py`: every
