@@ -540,7 +540,9 @@ def search_code_rows(
                 rows[index], held[index] = before, before_pairs
         return current == 0
 
-    best = [{key: {**DEFAULTS, **row}[key] for key in DIMENSIONS} for row in built_code_rows()]
+    kept = stored_code_rows()
+    start = kept if not code_row_gaps(kept) else built_code_rows()  # from the kept rows if whole
+    best = [{key: {**DEFAULTS, **row}[key] for key in DIMENSIONS} for row in start]
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         held = [row_pairs(row) for row in best]

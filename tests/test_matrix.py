@@ -41,8 +41,8 @@ from matrix import Outcome, failures, matrix_combinations, parse_shard, run, sel
 # the project's pytest); a variant row costs a bake and its static checks (~2 s). The default
 # run must stay within 12 minutes on 2 cores (README states the measured time): growing
 # either number needs a new measurement.
-CODE_ROW_BUDGET = 32
-DEFAULT_SUITE_BUDGET = 95
+CODE_ROW_BUDGET = 31
+DEFAULT_SUITE_BUDGET = 100
 
 
 def uncovered_pairs(
