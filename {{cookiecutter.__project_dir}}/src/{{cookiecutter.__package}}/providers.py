@@ -1,7 +1,9 @@
 {%- set pipeline = cookiecutter.architecture == "pipeline" -%}
 {%- set realtime = cookiecutter.architecture == "realtime" -%}
 {%- set multi = cookiecutter.language == "multi" -%}
-{%- set follows_language = multi and cookiecutter.__tts not in ["none", "openai", "kokoro"] -%}
+{#- OpenAI's voices speak the text's language and a Kokoro voice its own: the others are told. -#}
+{%- set voice_takes_language = cookiecutter.__tts not in ["none", "openai", "kokoro"] -%}
+{%- set follows_language = multi and voice_takes_language -%}
 {%- set accesses = [cookiecutter.__stt_access, cookiecutter.__llm_access, cookiecutter.__tts_access, cookiecutter.__realtime_access] -%}
 {%- set phone_filter = cookiecutter.use_sip and cookiecutter.noise_cancellation not in ["none", "bvc-telephony"] -%}
 {%- set room_options = cookiecutter.noise_cancellation != "none" or not pipeline -%}
@@ -253,7 +255,7 @@ def build_tts(settings: Settings{% if follows_language %}, caller_language: Call
     With `caller_language`, every voice built here follows the language the caller speaks.
 {%- endif %}
     """
-{%- set language_arg = ", settings.tts_language" if cookiecutter.__tts not in ["openai", "kokoro"] else "" %}
+{%- set language_arg = ", settings.tts_language" if voice_takes_language else "" %}
     primary = text_to_speech(settings.tts_model, settings.tts_voice{{ language_arg }})
 {%- if follows_language %}
     voices = [primary]
@@ -267,7 +269,7 @@ def build_tts(settings: Settings{% if follows_language %}, caller_language: Call
     fallback = text_to_speech(
         settings.fallback_tts_model or settings.tts_model,
         settings.fallback_tts_voice or settings.tts_voice,
-{%- if cookiecutter.__tts not in ["openai", "kokoro"] %}
+{%- if voice_takes_language %}
         settings.tts_language,
 {%- endif %}
     )
@@ -282,7 +284,7 @@ def build_tts(settings: Settings{% if follows_language %}, caller_language: Call
 {%- set voice_type = {"inference": "inference.TTS", "cartesia": "cartesia.TTS", "elevenlabs": "elevenlabs.TTS", "openai": "tts.TTS"}["inference" if cookiecutter.__tts_access == "inference" else cookiecutter.__tts] if follows_language else "tts.TTS" %}
 
 
-def text_to_speech(model: str, voice: str{% if cookiecutter.__tts not in ["openai", "kokoro"] %}, language: str{% endif %}) -> {{ voice_type }}:
+def text_to_speech(model: str, voice: str{% if voice_takes_language %}, language: str{% endif %}) -> {{ voice_type }}:
 {%- if cookiecutter.__tts_access == "inference" %}
     # Any model LiveKit Inference serves; a voice belongs to its provider.
     return inference.TTS(model, voice=voice, language=language)
